@@ -1,0 +1,180 @@
+/* danecid — public API: configuration, verification context and verdicts. */
+#ifndef DANECID_DANECID_H
+#define DANECID_DANECID_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <danecid/error.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest telephone number (E.164) in digits. */
+#define DANECID_TN_MAX 15
+/** Most dest numbers carried in a verdict. */
+#define DANECID_DEST_MAX 8
+
+/** 3GPP verstat values (TS 24.229). */
+enum danecid_verstat {
+	DANECID_VERSTAT_NO_VALIDATION = 0, /**< "No-TN-Validation" */
+	DANECID_VERSTAT_PASSED,            /**< "TN-Validation-Passed" */
+	DANECID_VERSTAT_FAILED,            /**< "TN-Validation-Failed" */
+};
+
+/** Stable reason tokens (SPEC §6). The order is internal; the tokens are the contract. */
+enum danecid_reason {
+	DANECID_R_OK = 0,
+	DANECID_R_SIGNATURE_INVALID,
+	DANECID_R_KEY_NOT_AUTHORIZED,
+	DANECID_R_ORIG_MISMATCH,
+	DANECID_R_DEST_MISMATCH,
+	DANECID_R_IDENTITY_MALFORMED,
+	DANECID_R_DNSSEC_BOGUS,
+	DANECID_R_NUMBER_REVOKED,
+	DANECID_R_REPLAY,
+	DANECID_R_ATTEST_NOT_ALLOWED,
+	DANECID_R_PPT_NOT_ALLOWED,
+	DANECID_R_TNAUTH_MISMATCH,
+	DANECID_R_CERT_INVALID,
+	DANECID_R_STALE,
+	DANECID_R_ALG_UNSUPPORTED,
+	DANECID_R_X5U_UNAVAILABLE,
+	DANECID_R_IDENTITY_REQUIRED,
+	DANECID_R_NO_IDENTITY,
+	DANECID_R_NOT_A_TN,
+	DANECID_R_NUMBER_NOT_REGISTERED,
+	DANECID_R_DNSSEC_INSECURE,
+	DANECID_R_DNS_UNAVAILABLE,
+	DANECID_R_COUNT
+};
+
+/** Which method decided a verdict. */
+enum danecid_method {
+	DANECID_METHOD_NONE = 0,
+	DANECID_METHOD_DANE,
+	DANECID_METHOD_X509,
+};
+
+/** DNSSEC outcome of the lookups behind a verdict. */
+enum danecid_dnssec {
+	DANECID_DNSSEC_NONE = 0, /**< no DNS lookup was made (JSON null) */
+	DANECID_DNSSEC_SECURE,
+	DANECID_DNSSEC_BOGUS,
+	DANECID_DNSSEC_INSECURE,
+	DANECID_DNSSEC_INDETERMINATE,
+};
+
+/** The outcome of one verification. Plain data, no pointers: copy freely. */
+struct danecid_verdict {
+	enum danecid_verstat verstat;
+	int sip_code;               /**< RFC 8224 response code, 0 when none applies */
+	enum danecid_reason reason; /**< stable token via danecid_reason_token() */
+	char detail[256];           /**< human-readable explanation */
+	char orig[DANECID_TN_MAX + 1]; /**< canonical calling TN, "" if none */
+	char dest[DANECID_DEST_MAX][DANECID_TN_MAX + 1]; /**< called TNs */
+	size_t n_dest;
+	char attest; /**< 'A', 'B', 'C' or 0 (none) */
+	enum danecid_method method;
+	enum danecid_dnssec dnssec;
+	char prefix[DANECID_TN_MAX + 1]; /**< digits of the deciding node, "" if none */
+};
+
+/** Methods bit set. */
+#define DANECID_METHODS_DANE 0x1u
+#define DANECID_METHODS_X509 0x2u
+
+/**
+ * Configuration. Fill with danecid_config_init(), then danecid_config_set()
+ * for each "key: value"; release with danecid_config_clear().
+ */
+struct danecid_config {
+	char *apex;              /**< apex of the tree, with final dot */
+	char *trust_anchor;      /**< file with DS/DNSKEY records */
+	char *upstream;          /**< "IP[@PORT]" */
+	char *ca_file;           /**< STI-CA roots (x509 method) */
+	char *crl_file;          /**< CRLs (x509 method) */
+	char *x5u_tls_ca_file;   /**< trust for the HTTPS fetch of x5u */
+	char *spc_map;           /**< "SPC=PREFIX[,...]" */
+	char *sip_listen;        /**< daemon: "IP@PORT" */
+	char *http_listen;       /**< daemon: "IP@PORT" */
+	char methods[8];         /**< ordered list, e.g. {DANE, X509, 0} as DANECID_METHODS_* */
+	bool x5u_allow_private;
+	bool reject_on_fail;
+	bool assume_global;      /**< digits without '+' are global numbers */
+	unsigned min_prefix;     /**< shortest prefix the walk looks at */
+	unsigned freshness;      /**< seconds an iat may be in the past */
+	unsigned future_skew;    /**< seconds an iat may be in the future */
+	unsigned timeout_ms;     /**< DNS deadline per verification */
+};
+
+/**
+ * Set the defaults (SPEC): methods dane, assume-global yes, min-prefix 1,
+ * freshness 60, future-skew 5, timeout 1500 ms, upstream 127.0.0.1@53.
+ */
+void danecid_config_init(struct danecid_config *cfg);
+
+/** Free the strings held by cfg and reset it to defaults. */
+void danecid_config_clear(struct danecid_config *cfg);
+
+/**
+ * Set one key. Keys are the SPEC §7 configuration keys ("apex",
+ * "trust-anchor", "freshness", ...).
+ * @param err_out if not NULL, receives a static or cfg-independent message on error
+ *        (written into errbuf of errlen bytes).
+ * @return DANECID_OK, DANECID_ERR_CONFIG for an unknown key or bad value.
+ */
+int danecid_config_set(struct danecid_config *cfg, const char *key, const char *value,
+		       char *errbuf, size_t errlen);
+
+/**
+ * Read a configuration file: "key: value" lines, '#' comments, blank lines.
+ * @return DANECID_OK, DANECID_ERR_IO, DANECID_ERR_CONFIG (errbuf says where).
+ */
+int danecid_config_load(struct danecid_config *cfg, const char *path, char *errbuf,
+			size_t errlen);
+
+/** Verification context: DNS resolver, trust anchor and caches. */
+typedef struct danecid_ctx danecid_ctx;
+
+/**
+ * Create a context from a configuration (copied; cfg may be cleared after).
+ * @param out receives the context; free with danecid_ctx_free().
+ * @param errbuf receives a human-readable message on error.
+ */
+int danecid_ctx_new(const struct danecid_config *cfg, danecid_ctx **out, char *errbuf,
+		    size_t errlen);
+
+/** Free a context. NULL is allowed. */
+void danecid_ctx_free(danecid_ctx *ctx);
+
+/**
+ * Verify one SIP request as on the wire.
+ * @param now the clock: seconds since the epoch (tests pin it).
+ * @param out always filled: on any error it holds a non-passing verdict.
+ * @return DANECID_OK when a verdict was reached (whatever it is),
+ *         DANECID_ERR_NOT_SIP when the input is not a SIP request
+ *         (out then says No-TN-Validation).
+ */
+int danecid_verify(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
+		   struct danecid_verdict *out);
+
+/** The SPEC token of a reason ("ok", "stale", ...). Never NULL. */
+const char *danecid_reason_token(enum danecid_reason reason);
+
+/** The verstat text ("TN-Validation-Passed", ...). Never NULL. */
+const char *danecid_verstat_name(enum danecid_verstat verstat);
+
+/**
+ * The verdict as one line of JSON (no newline), SPEC §7 fields.
+ * @param out receives a NUL-terminated string; caller frees with free().
+ */
+int danecid_verdict_json(const struct danecid_verdict *v, char **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

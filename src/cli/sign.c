@@ -1,0 +1,201 @@
+/* sign — danecid sign: print a signed Identity header value (RFC 8224 full form). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <danecid/danecid.h>
+
+#include "cli.h"
+#include "enumname.h"
+#include "es256.h"
+#include "passport.h"
+#include "tn.h"
+
+static void sign_usage(FILE *f)
+{
+	fputs("usage: danecid sign --key PEM --orig TN --dest TN[,TN...] [--attest A|B|C]\n"
+	      "                    [--origid UUID] [--iat UNIX_SECONDS] [--ppt shaken]\n"
+	      "                    [--x5u URL] [--apex NAME]\n"
+	      "\n"
+	      "Prints the Identity header value: <PASSporT>;info=<URI>;alg=ES256;ppt=shaken\n"
+	      "\n"
+	      "  --key PEM        P-256 private key (PEM) that signs\n"
+	      "  --orig TN        calling number (a leading '+' and separators are allowed)\n"
+	      "  --dest TN,...    called number(s), at most 8\n"
+	      "  --attest A|B|C   attestation level (default A)\n"
+	      "  --origid UUID    origination identifier (default: a random UUID)\n"
+	      "  --iat SECONDS    issued-at time (default: now)\n"
+	      "  --ppt shaken     PASSporT type (default and only value: shaken)\n"
+	      "  --x5u URL        certificate URL: header x5u and Identity info\n"
+	      "  --apex NAME      without --x5u, info is dns:_stir.<node of orig>.<apex>\n"
+	      "                   (default apex: e164.test.)\n",
+	      f);
+}
+
+static int parse_int64(const char *s, int64_t *out)
+{
+	char *end = NULL;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0) {
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},     {"key", required_argument, NULL, 'k'},
+		{"orig", required_argument, NULL, 'o'}, {"dest", required_argument, NULL, 'd'},
+		{"attest", required_argument, NULL, 'a'}, {"origid", required_argument, NULL, 'u'},
+		{"iat", required_argument, NULL, 'i'}, {"ppt", required_argument, NULL, 'p'},
+		{"x5u", required_argument, NULL, 'x'}, {"apex", required_argument, NULL, 'z'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *keyfile = NULL, *orig_s = NULL, *dest_s = NULL, *origid = NULL, *x5u = NULL;
+	const char *apex_s = "e164.test.";
+	struct danecid_sign_params sp;
+	struct danecid_tn orig, dest[DANECID_DEST_MAX];
+	const char *dest_ptrs[DANECID_DEST_MAX];
+	char apex[DANECID_ENUM_NAME_MAX], node[DANECID_ENUM_NAME_MAX];
+	danecid_es256_key *key = NULL;
+	char *jws = NULL;
+	char attest = 'A';
+	int64_t iat = (int64_t)time(NULL);
+	size_t n_dest = 0;
+	int status = EXIT_USAGE;
+	int c, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			sign_usage(stdout);
+			return 0;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'o':
+			orig_s = optarg;
+			break;
+		case 'd':
+			dest_s = optarg;
+			break;
+		case 'a':
+			if (strlen(optarg) != 1 || optarg[0] < 'A' || optarg[0] > 'C') {
+				cli_error("--attest wants A, B or C, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			attest = optarg[0];
+			break;
+		case 'u':
+			origid = optarg;
+			break;
+		case 'i':
+			if (parse_int64(optarg, &iat) != 0) {
+				cli_error("--iat wants seconds since the epoch, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			if (strcmp(optarg, "shaken") != 0) {
+				cli_error("--ppt: only \"shaken\" can be signed, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'x':
+			x5u = optarg;
+			break;
+		case 'z':
+			apex_s = optarg;
+			break;
+		default:
+			cli_error("%s: unknown option or missing value", argv[optind - 1]);
+			sign_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		cli_error("unexpected argument \"%s\"", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (keyfile == NULL || orig_s == NULL || dest_s == NULL) {
+		cli_error("--key, --orig and --dest are required");
+		sign_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (danecid_tn_canon(orig_s, strlen(orig_s), true, &orig) != DANECID_OK) {
+		cli_error("--orig \"%s\" is not a telephone number (1 to 15 digits)", orig_s);
+		return EXIT_USAGE;
+	}
+	for (const char *p = dest_s;;) {
+		size_t len = strcspn(p, ",");
+
+		if (n_dest == DANECID_DEST_MAX) {
+			cli_error("--dest: at most %d numbers", DANECID_DEST_MAX);
+			return EXIT_USAGE;
+		}
+		if (danecid_tn_canon(p, len, true, &dest[n_dest]) != DANECID_OK) {
+			cli_error("--dest \"%.*s\" is not a telephone number", (int)len, p);
+			return EXIT_USAGE;
+		}
+		dest_ptrs[n_dest] = dest[n_dest].digits;
+		n_dest++;
+		if (p[len] == '\0') {
+			break;
+		}
+		p += len + 1;
+	}
+	if (x5u == NULL &&
+	    (danecid_apex_normalize(apex_s, strlen(apex_s), apex, sizeof(apex)) != DANECID_OK ||
+	     danecid_enum_name(orig.digits, orig.len, apex, node, sizeof(node)) != DANECID_OK)) {
+		cli_error("--apex \"%s\" is not a domain name", apex_s);
+		return EXIT_USAGE;
+	}
+	r = danecid_es256_key_load(keyfile, &key);
+	if (r != DANECID_OK) {
+		cli_error("%s: %s", keyfile, danecid_strerror(r));
+		return r == DANECID_ERR_IO ? EXIT_NOINPUT : EXIT_NOT_SIP;
+	}
+	if (!danecid_es256_key_is_private(key)) {
+		cli_error("%s: a private key is needed to sign", keyfile);
+		status = EXIT_NOT_SIP;
+		goto out;
+	}
+	memset(&sp, 0, sizeof(sp));
+	sp.orig = orig.digits;
+	sp.dest = dest_ptrs;
+	sp.n_dest = n_dest;
+	sp.attest = attest;
+	sp.origid = origid;
+	sp.iat = iat;
+	sp.x5u = x5u;
+	sp.ppt = DANECID_PPT_SHAKEN;
+	r = danecid_passport_sign(&sp, key, &jws);
+	if (r != DANECID_OK) {
+		cli_error("signing failed: %s", danecid_strerror(r));
+		status = EXIT_SOFTWARE;
+		goto out;
+	}
+	if (x5u != NULL) {
+		printf("%s;info=<%s>;alg=ES256;ppt=shaken\n", jws, x5u);
+	} else {
+		size_t nl = strlen(node);
+
+		/* The info URI names the node without the root dot, as a dns: URI. */
+		printf("%s;info=<dns:%.*s>;alg=ES256;ppt=shaken\n", jws, (int)(nl - 1), node);
+	}
+	status = 0;
+out:
+	free(jws);
+	danecid_es256_key_free(key);
+	return status;
+}

@@ -1,0 +1,574 @@
+/* verify — the verification context and the pipeline from a SIP request to a verdict.
+ *
+ * Outline of operations for one request (SPEC §1–6):
+ *  1. Parse the request (sip.c). Not SIP → an error (the CLI exits 65).
+ *  2. The calling TN: the first P-Asserted-Identity if present, else From
+ *     (tn.c). Not a TN → No-TN-Validation / not-a-tn. The called TN: To,
+ *     else the Request-URI.
+ *  3. No Identity header: walk the tree for the caller's node anyway, so that a
+ *     revoked number fails and a `require` number gets 428; else no-identity.
+ *  4. Each Identity header is evaluated on its own; the call passes if one
+ *     passes, else the first failure (or, without one, the first could-not-
+ *     decide) is reported. For one header, in order: Identity parameters,
+ *     strict PASSporT parse, freshness, orig/dest binding, the prefix walk
+ *     (DNSSEC-validated TLSA/TXT, judged by policy.c), revocation, the
+ *     signature under the node's pinned keys, the node's attest/ppt policy,
+ *     and last the replay check, so that only genuine PASSporTs enter the
+ *     replay cache.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <danecid/danecid.h>
+
+#include "dane.h"
+#include "dns.h"
+#include "enumname.h"
+#include "es256.h"
+#include "passport.h"
+#include "policy.h"
+#include "replay.h"
+#include "sip.h"
+#include "tn.h"
+
+#define DEFAULT_UPSTREAM "127.0.0.1@53"
+
+struct danecid_ctx {
+	char apex[DANECID_ENUM_NAME_MAX];
+	char methods[8];
+	bool assume_global;
+	unsigned min_prefix;
+	unsigned freshness;
+	unsigned future_skew;
+	danecid_dns *dns;
+	danecid_replay *replay;
+};
+
+/* What the walk found for a calling TN. */
+struct walk {
+	enum danecid_step step;   /* DECIDE, STOP, or NEXT (= nothing registered) */
+	enum danecid_reason reason; /* for STOP */
+	enum danecid_dnssec dnssec;
+	size_t prefix_len;
+	struct danecid_rrset tlsa; /* of the deciding node */
+	struct danecid_node_policy pol;
+	bool require; /* a `require` on the deciding node or any longer prefix */
+	char detail[DANECID_ENUM_NAME_MAX + 48];
+};
+
+int danecid_ctx_new(const struct danecid_config *cfg, danecid_ctx **out, char *errbuf,
+		    size_t errlen)
+{
+	danecid_ctx *ctx = NULL;
+	struct danecid_dns_opts opts;
+	int r = DANECID_ERR_INTERNAL;
+
+	*out = NULL;
+	if (cfg->apex == NULL) {
+		snprintf(errbuf, errlen, "no apex configured (--apex NAME or \"apex:\")");
+		return DANECID_ERR_CONFIG;
+	}
+	if (cfg->trust_anchor == NULL) {
+		snprintf(errbuf, errlen,
+			 "no trust anchor configured (--trust-anchor FILE or \"trust-anchor:\")");
+		return DANECID_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < sizeof(cfg->methods) && cfg->methods[i] != 0; i++) {
+		if (cfg->methods[i] != DANECID_METHODS_DANE) {
+			snprintf(errbuf, errlen,
+				 "method x509 is not available in this version; use methods: dane");
+			return DANECID_ERR_CONFIG;
+		}
+	}
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL) {
+		return DANECID_ERR_NOMEM;
+	}
+	r = danecid_apex_normalize(cfg->apex, strlen(cfg->apex), ctx->apex, sizeof(ctx->apex));
+	if (r != DANECID_OK) {
+		snprintf(errbuf, errlen, "bad apex \"%s\"", cfg->apex);
+		r = DANECID_ERR_CONFIG;
+		goto out;
+	}
+	memcpy(ctx->methods, cfg->methods, sizeof(ctx->methods));
+	ctx->assume_global = cfg->assume_global;
+	ctx->min_prefix = cfg->min_prefix > 0 ? cfg->min_prefix : 1;
+	ctx->freshness = cfg->freshness;
+	ctx->future_skew = cfg->future_skew;
+	opts.upstream = cfg->upstream != NULL ? cfg->upstream : DEFAULT_UPSTREAM;
+	opts.anchor_file = cfg->trust_anchor;
+	opts.timeout_ms = cfg->timeout_ms;
+	r = danecid_dns_new(&opts, &ctx->dns, errbuf, errlen);
+	if (r != DANECID_OK) {
+		goto out;
+	}
+	r = danecid_replay_new(0, &ctx->replay);
+	if (r != DANECID_OK) {
+		goto out;
+	}
+	danecid_sip_init();
+	*out = ctx;
+	ctx = NULL;
+	r = DANECID_OK;
+out:
+	danecid_ctx_free(ctx);
+	return r;
+}
+
+void danecid_ctx_free(danecid_ctx *ctx)
+{
+	if (ctx == NULL) {
+		return;
+	}
+	danecid_dns_free(ctx->dns);
+	danecid_replay_free(ctx->replay);
+	free(ctx);
+}
+
+/* Merge the v=stir1 TXT records of a SECURE, non-wildcard answer into one policy. */
+static void txt_policy(const struct danecid_rrset *txt, struct danecid_node_policy *pol)
+{
+	memset(pol, 0, sizeof(*pol));
+	if (txt->sec != DANECID_DNSSEC_SECURE || txt->kind != DANECID_DNS_DATA || txt->wildcard) {
+		return;
+	}
+	for (size_t i = 0; i < txt->n; i++) {
+		char s[1024];
+		struct danecid_node_policy one;
+
+		if (danecid_txt_rdata(txt->rr[i].data, txt->rr[i].len, s, sizeof(s)) != DANECID_OK ||
+		    danecid_policy_parse_txt(s, strlen(s), &one) != DANECID_OK || !one.present) {
+			continue; /* malformed or foreign TXT: treated as absent */
+		}
+		pol->present = true;
+		pol->deny |= one.deny;
+		pol->require |= one.require;
+		if (one.attest_set) {
+			pol->attest = pol->attest_set ? (pol->attest & one.attest) : one.attest;
+			pol->attest_set = true;
+		}
+		if (one.ppt_set) {
+			pol->ppt = pol->ppt_set ? (pol->ppt & one.ppt) : one.ppt;
+			pol->ppt_set = true;
+		}
+	}
+}
+
+static void walk_clear(struct walk *w)
+{
+	danecid_rrset_clear(&w->tlsa);
+}
+
+/* SPEC §3: longest prefix first. On DECIDE, w->tlsa holds the deciding node's TLSA set. */
+static int walk_tn(danecid_ctx *ctx, const struct danecid_tn *tn, struct walk *w)
+{
+	int r = DANECID_OK;
+
+	memset(w, 0, sizeof(*w));
+	w->step = DANECID_STEP_NEXT;
+	w->dnssec = DANECID_DNSSEC_SECURE;
+	for (size_t len = tn->len; len >= ctx->min_prefix && len > 0; len--) {
+		char name[DANECID_ENUM_NAME_MAX];
+		struct danecid_rrset tlsa, txt;
+		struct danecid_node_facts f;
+		enum danecid_reason reason = DANECID_R_OK;
+		enum danecid_dnssec sec = DANECID_DNSSEC_NONE;
+		enum danecid_step step;
+
+		r = danecid_enum_name(tn->digits, len, ctx->apex, name, sizeof(name));
+		if (r != DANECID_OK) {
+			return r;
+		}
+		r = danecid_dns_query(ctx->dns, name, DANECID_RR_TLSA, &tlsa);
+		if (r != DANECID_OK) {
+			return r;
+		}
+		if (tlsa.kind == DANECID_DNS_NXDOMAIN && tlsa.sec == DANECID_DNSSEC_SECURE) {
+			/* The name does not exist: no TXT either, no need to ask. */
+			memset(&txt, 0, sizeof(txt));
+			txt.kind = DANECID_DNS_NXDOMAIN;
+			txt.sec = DANECID_DNSSEC_SECURE;
+		} else {
+			r = danecid_dns_query(ctx->dns, name, DANECID_RR_TXT, &txt);
+			if (r != DANECID_OK) {
+				danecid_rrset_clear(&tlsa);
+				return r;
+			}
+		}
+		f.tlsa = &tlsa;
+		f.txt = &txt;
+		txt_policy(&txt, &f.pol);
+		step = danecid_policy_step(&f, &reason, &sec);
+		danecid_rrset_clear(&txt);
+		w->dnssec = sec;
+		if (step == DANECID_STEP_NEXT) {
+			w->require |= f.pol.require;
+			danecid_rrset_clear(&tlsa);
+			continue;
+		}
+		w->step = step;
+		w->prefix_len = len;
+		if (step == DANECID_STEP_STOP) {
+			w->reason = reason;
+			snprintf(w->detail, sizeof(w->detail), "%s answer for %s",
+				 sec == DANECID_DNSSEC_BOGUS	   ? "bogus"
+				 : sec == DANECID_DNSSEC_INSECURE ? "insecure (no chain of trust)"
+								   : "no",
+				 name);
+			danecid_rrset_clear(&tlsa);
+			return DANECID_OK;
+		}
+		w->pol = f.pol;
+		w->require |= f.pol.require;
+		w->tlsa = tlsa; /* ownership moves to the walk */
+		snprintf(w->detail, sizeof(w->detail), "%s", name);
+		return DANECID_OK;
+	}
+	return DANECID_OK;
+}
+
+/* 0 < r < n and 0 < s < n for the P-256 group order n. */
+static bool sig_in_range(const uint8_t sig[64])
+{
+	static const uint8_t n[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+				      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+				      0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+				      0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+	static const uint8_t zero[32] = {0};
+
+	for (int half = 0; half < 2; half++) {
+		const uint8_t *v = sig + half * 32;
+
+		if (memcmp(v, zero, 32) == 0 || memcmp(v, n, 32) >= 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Whether the signature verifies under one of the node's pinned keys. */
+static int authorized(const struct walk *w, const struct danecid_passport *pp, int *hash_only)
+{
+	*hash_only = 0;
+	for (size_t i = 0; i < w->tlsa.n; i++) {
+		struct danecid_tlsa t;
+		danecid_es256_key *key = NULL;
+		int ok;
+
+		if (danecid_tlsa_parse(w->tlsa.rr[i].data, w->tlsa.rr[i].len, &t) != DANECID_OK ||
+		    !danecid_tlsa_usable(&t)) {
+			continue;
+		}
+		if (!danecid_tlsa_has_key(&t)) {
+			(*hash_only)++;
+			continue;
+		}
+		if (danecid_es256_key_from_spki(t.data, t.len, &key) != DANECID_OK) {
+			continue; /* not a P-256 key: cannot have signed an ES256 PASSporT */
+		}
+		ok = danecid_passport_verify_sig(pp, key);
+		danecid_es256_key_free(key);
+		if (ok < 0) {
+			return ok;
+		}
+		if (ok == 1) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void set_prefix(struct danecid_verdict *v, const struct danecid_tn *tn, size_t len)
+{
+	memcpy(v->prefix, tn->digits, len);
+	v->prefix[len] = '\0';
+}
+
+/* A verdict from a walk that did not decide (STOP or nothing registered). */
+static void walk_verdict(const struct walk *w, const struct danecid_tn *orig,
+			 struct danecid_verdict *v)
+{
+	v->dnssec = w->dnssec;
+	if (w->step == DANECID_STEP_STOP) {
+		danecid_verdict_set(v, w->reason, "%s", w->detail);
+	} else {
+		danecid_verdict_set(v, DANECID_R_NUMBER_NOT_REGISTERED,
+				    "no node for +%s or any prefix of it is published", orig->digits);
+	}
+}
+
+static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
+			 const struct danecid_identity *id, const struct danecid_tn *orig,
+			 const struct danecid_tn *dest, time_t now, struct danecid_verdict *v)
+{
+	struct danecid_passport *pp = NULL;
+	struct walk w;
+	enum danecid_reason why = DANECID_R_IDENTITY_MALFORMED;
+	char err[200] = "";
+	int hash_only = 0;
+	int r = DANECID_ERR_INTERNAL;
+	int ok;
+
+	memset(&w, 0, sizeof(w));
+	if (id->alg != NULL && strcmp(id->alg, "ES256") != 0) {
+		danecid_verdict_set(v, DANECID_R_ALG_UNSUPPORTED,
+				    "Identity alg=%.32s, only ES256 is supported", id->alg);
+		r = DANECID_OK;
+		goto out;
+	}
+	r = danecid_passport_parse(id->jws, id->jws_len, &pp, &why, err, sizeof(err));
+	if (r == DANECID_ERR_NOMEM) {
+		goto out;
+	}
+	if (r != DANECID_OK) {
+		danecid_verdict_set(v, why, "PASSporT: %s", err);
+		r = DANECID_OK;
+		goto out;
+	}
+	{
+		const char *want = danecid_ppt_name(pp->ppt);
+
+		if ((want == NULL) != (id->ppt == NULL) ||
+		    (want != NULL && strcmp(want, id->ppt) != 0)) {
+			danecid_verdict_set(v, DANECID_R_IDENTITY_MALFORMED,
+					    "Identity ppt=%.16s does not match the PASSporT ppt %s",
+					    id->ppt != NULL ? id->ppt : "(absent)",
+					    want != NULL ? want : "(absent)");
+			goto out;
+		}
+	}
+	v->attest = pp->attest;
+	v->n_dest = 0;
+	for (size_t i = 0; i < pp->n_dest && i < DANECID_DEST_MAX; i++) {
+		memcpy(v->dest[v->n_dest++], pp->dest[i].digits, pp->dest[i].len + 1);
+	}
+	if (danecid_passport_check_time(pp, now, ctx->freshness, ctx->future_skew) !=
+	    DANECID_R_OK) {
+		danecid_verdict_set(v, DANECID_R_STALE,
+				    "iat %lld is %lld s from now (allowed: %u s old, %u s ahead)",
+				    (long long)pp->iat, (long long)(pp->iat - (int64_t)now),
+				    ctx->freshness, ctx->future_skew);
+		goto out;
+	}
+	if (dest == NULL) {
+		danecid_verdict_set(v, DANECID_R_DEST_MISMATCH,
+				    "the called party (To, Request-URI) is not a telephone number");
+		goto out;
+	}
+	why = danecid_passport_check_binding(pp, orig, dest);
+	if (why == DANECID_R_ORIG_MISMATCH) {
+		danecid_verdict_set(v, why, "PASSporT orig %s, call from %s", pp->orig.digits,
+				    orig->digits);
+		goto out;
+	}
+	if (why != DANECID_R_OK) {
+		danecid_verdict_set(v, why, "call to %s is not among the PASSporT dest numbers",
+				    dest->digits);
+		goto out;
+	}
+	r = walk_tn(ctx, orig, &w);
+	if (r != DANECID_OK) {
+		goto out;
+	}
+	v->dnssec = w.dnssec;
+	if (w.step != DANECID_STEP_DECIDE) {
+		walk_verdict(&w, orig, v);
+		goto out;
+	}
+	set_prefix(v, orig, w.prefix_len);
+	if (w.pol.deny) {
+		danecid_verdict_set(v, DANECID_R_NUMBER_REVOKED, "revoked by %s", w.detail);
+		goto out;
+	}
+	if (!sig_in_range(pp->sig)) {
+		danecid_verdict_set(v, DANECID_R_SIGNATURE_INVALID,
+				    "signature r or s is out of range (0 or >= n)");
+		goto out;
+	}
+	ok = authorized(&w, pp, &hash_only);
+	if (ok < 0) {
+		r = ok;
+		goto out;
+	}
+	if (ok == 0) {
+		danecid_verdict_set(v, DANECID_R_KEY_NOT_AUTHORIZED,
+				    "signature verifies under none of the %zu key(s) at %s%s", w.tlsa.n,
+				    w.detail,
+				    hash_only > 0 ? " (digest-only records need the x5u certificate)"
+						  : "");
+		goto out;
+	}
+	if (w.pol.attest_set) {
+		unsigned bit = pp->attest == 'A'   ? DANECID_ATTEST_A
+			       : pp->attest == 'B' ? DANECID_ATTEST_B
+			       : pp->attest == 'C' ? DANECID_ATTEST_C
+						   : 0;
+
+		if ((w.pol.attest & bit) == 0) {
+			danecid_verdict_set(v, DANECID_R_ATTEST_NOT_ALLOWED,
+					    "attestation %c is not allowed by %s",
+					    pp->attest != 0 ? pp->attest : '-', w.detail);
+			goto out;
+		}
+	}
+	if (w.pol.ppt_set) {
+		unsigned bit = pp->ppt == DANECID_PPT_SHAKEN ? DANECID_PPTBIT_SHAKEN
+			       : pp->ppt == DANECID_PPT_DIV  ? DANECID_PPTBIT_DIV
+							     : DANECID_PPTBIT_BASE;
+
+		if ((w.pol.ppt & bit) == 0) {
+			danecid_verdict_set(v, DANECID_R_PPT_NOT_ALLOWED,
+					    "PASSporT type %s is not allowed by %s",
+					    danecid_ppt_name(pp->ppt) != NULL ? danecid_ppt_name(pp->ppt)
+									      : "base",
+					    w.detail);
+			goto out;
+		}
+	}
+	ok = danecid_replay_check(ctx->replay, pp->replay_key, req->call_id, strlen(req->call_id),
+				  now, (time_t)pp->iat + (time_t)ctx->freshness);
+	if (ok < 0) {
+		r = ok;
+		goto out;
+	}
+	if (ok == 1) {
+		danecid_verdict_set(v, DANECID_R_REPLAY,
+				    "this PASSporT was already seen in another dialog");
+		goto out;
+	}
+	danecid_verdict_set(v, DANECID_R_OK, "signed by a key published at %s", w.detail);
+	r = DANECID_OK;
+out:
+	if (r == DANECID_OK && v->reason != DANECID_R_OK && v->verstat == DANECID_VERSTAT_PASSED) {
+		r = DANECID_ERR_INTERNAL; /* never let a failure read as a pass */
+	}
+	v->method = DANECID_METHOD_DANE;
+	walk_clear(&w);
+	danecid_passport_free(pp);
+	return r;
+}
+
+/* An unsigned call: revoked or `require` numbers fail, others cannot be decided. */
+static int eval_unsigned(danecid_ctx *ctx, const struct danecid_tn *orig,
+			 struct danecid_verdict *v)
+{
+	struct walk w;
+	int r;
+
+	r = walk_tn(ctx, orig, &w);
+	if (r != DANECID_OK) {
+		return r;
+	}
+	v->dnssec = w.dnssec;
+	v->method = DANECID_METHOD_DANE;
+	if (w.step == DANECID_STEP_STOP && w.reason == DANECID_R_DNSSEC_BOGUS) {
+		danecid_verdict_set(v, DANECID_R_DNSSEC_BOGUS, "unsigned call; %s", w.detail);
+	} else if (w.step == DANECID_STEP_DECIDE && w.pol.deny) {
+		set_prefix(v, orig, w.prefix_len);
+		danecid_verdict_set(v, DANECID_R_NUMBER_REVOKED, "unsigned call; revoked by %s",
+				    w.detail);
+	} else if (w.require) {
+		if (w.step == DANECID_STEP_DECIDE) {
+			set_prefix(v, orig, w.prefix_len);
+		}
+		danecid_verdict_set(v, DANECID_R_IDENTITY_REQUIRED,
+				    "unsigned call from a number whose holder requires a PASSporT "
+				    "(%s)",
+				    w.detail);
+	} else {
+		if (w.step == DANECID_STEP_DECIDE) {
+			set_prefix(v, orig, w.prefix_len);
+		}
+		danecid_verdict_set(v, DANECID_R_NO_IDENTITY, "the request has no Identity header");
+	}
+	walk_clear(&w);
+	return DANECID_OK;
+}
+
+/* Rank for picking the verdict of a call with several Identity headers. */
+static int rank(const struct danecid_verdict *v)
+{
+	switch (v->verstat) {
+	case DANECID_VERSTAT_PASSED:
+		return 3;
+	case DANECID_VERSTAT_FAILED:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+static void fail_closed(struct danecid_verdict *v, int err)
+{
+	v->method = DANECID_METHOD_NONE;
+	danecid_verdict_set(v, DANECID_R_DNS_UNAVAILABLE, "could not decide: %s",
+			    danecid_strerror(err));
+}
+
+int danecid_verify(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
+		   struct danecid_verdict *out)
+{
+	struct danecid_sip_req *req = NULL;
+	struct danecid_tn orig, dest;
+	bool have_dest = false;
+	char err[200] = "";
+	int r = DANECID_ERR_INTERNAL;
+
+	memset(out, 0, sizeof(*out));
+	danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not verified");
+	r = danecid_sip_parse(msg, len, &req, err, sizeof(err));
+	if (r != DANECID_OK) {
+		danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not a SIP request: %s",
+				    err[0] != '\0' ? err : danecid_strerror(r));
+		goto out;
+	}
+	r = danecid_tn_from_uri(req->n_pai > 0 ? req->pai[0] : req->from_uri,
+				strlen(req->n_pai > 0 ? req->pai[0] : req->from_uri),
+				ctx->assume_global, &orig);
+	if (r != DANECID_OK) {
+		danecid_verdict_set(out, DANECID_R_NOT_A_TN,
+				    "the caller (%s) is not a global telephone number",
+				    req->n_pai > 0 ? "P-Asserted-Identity" : "From");
+		r = DANECID_OK;
+		goto out;
+	}
+	memcpy(out->orig, orig.digits, orig.len + 1);
+	if (danecid_tn_from_uri(req->to_uri, strlen(req->to_uri), ctx->assume_global, &dest) ==
+		    DANECID_OK ||
+	    danecid_tn_from_uri(req->ruri, strlen(req->ruri), ctx->assume_global, &dest) ==
+		    DANECID_OK) {
+		have_dest = true;
+		memcpy(out->dest[0], dest.digits, dest.len + 1);
+		out->n_dest = 1;
+	}
+	if (req->n_identity == 0) {
+		r = eval_unsigned(ctx, &orig, out);
+		if (r != DANECID_OK) {
+			fail_closed(out, r);
+			r = DANECID_OK;
+		}
+		goto out;
+	}
+	for (size_t i = 0; i < req->n_identity; i++) {
+		struct danecid_verdict v = *out;
+
+		r = eval_identity(ctx, req, &req->identity[i], &orig, have_dest ? &dest : NULL, now,
+				  &v);
+		if (r != DANECID_OK) {
+			fail_closed(&v, r);
+			r = DANECID_OK;
+		}
+		if (i == 0 || rank(&v) > rank(out)) {
+			*out = v;
+		}
+		if (out->verstat == DANECID_VERSTAT_PASSED) {
+			break;
+		}
+	}
+	r = DANECID_OK;
+out:
+	danecid_sip_req_free(req);
+	return r;
+}

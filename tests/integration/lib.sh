@@ -1,0 +1,126 @@
+# lib.sh — sourced by the integration tests: TAP output, a signed tree served by a real NSD
+# on a free loopback port, and SIP requests made to measure.
+set -u
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+DANECID="$top_builddir/src/cli/danecid"
+export TZ=UTC LC_ALL=C
+
+# A pinned clock: every PASSporT is signed at NOW and verified at NOW.
+NOW=1790000000
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/danecid-test.XXXXXX")
+TREE="$WORK/tree"
+PORT=
+tap_n=0
+tap_failed=0
+
+cleanup() {
+	[ -d "$TREE" ] && "$top_srcdir/zones/serve" stop "$TREE" >/dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Sign the example tree and serve it.
+start_tree() {
+	"$top_srcdir/zones/sign-tree" "$TREE" >"$WORK/sign.log" 2>&1 || {
+		echo "Bail out! zones/sign-tree failed: $(cat "$WORK/sign.log")"
+		exit 1
+	}
+	PORT=$("$top_srcdir/zones/serve" start "$TREE") || {
+		echo "Bail out! NSD did not start"
+		exit 1
+	}
+	KEYS="$TREE/keys"
+	VERIFY="$DANECID verify --apex e164.test --trust-anchor $TREE/anchor.ds --upstream 127.0.0.1@$PORT --now $NOW"
+}
+
+stop_tree() {
+	"$top_srcdir/zones/serve" stop "$TREE"
+}
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $1"
+	shift
+	for line in "$@"; do
+		echo "#   $line"
+	done
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
+
+# invite FILE FROM_URI TO_URI [EXTRA_HEADER...]: write an INVITE with CRLF line ends.
+# Call-ID comes from $CALLID (default: derived from FILE).
+invite() {
+	f=$1
+	from=$2
+	to=$3
+	shift 3
+	{
+		printf 'INVITE %s SIP/2.0\r\n' "$to"
+		printf 'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-%s\r\n' "$(basename "$f")"
+		printf 'Max-Forwards: 70\r\n'
+		printf 'From: <%s>;tag=1928301774\r\n' "$from"
+		printf 'To: <%s>\r\n' "$to"
+		printf 'Call-ID: %s@192.0.2.10\r\n' "${CALLID:-$(basename "$f")}"
+		printf 'CSeq: 314159 INVITE\r\n'
+		printf 'Contact: <sip:caller@192.0.2.10:5060>\r\n'
+		for h in "$@"; do
+			printf '%s\r\n' "$h"
+		done
+		printf 'Content-Length: 0\r\n\r\n'
+	} >"$f"
+}
+
+# sign KEY ORIG DEST [danecid sign options...]: an Identity header value signed at NOW.
+sign() {
+	key=$1
+	orig=$2
+	dest=$3
+	shift 3
+	"$DANECID" sign --key "$KEYS/$key.pem" --orig "$orig" --dest "$dest" --iat "$NOW" \
+		--origid 123e4567-e89b-12d3-a456-426614174000 "$@"
+}
+
+# json_field JSON FIELD: the value of a top-level field, as the JSON text of it.
+json_field() {
+	printf '%s' "$1" | sed -n "s/.*\"$2\":\\(\"[^\"]*\"\\|[^,}]*\\).*/\\1/p"
+}
+
+# expect NAME WANT_EXIT WANT_VERSTAT WANT_REASON WANT_SIP_CODE [FILE...]
+# Runs danecid verify on the files and checks exit status, verstat, reason and sip_code of
+# the last line. Extra checks: set EXPECT_JSON to a fixed string that must appear.
+expect() {
+	name=$1
+	want_exit=$2
+	want_verstat=$3
+	want_reason=$4
+	want_code=$5
+	shift 5
+	out=$($VERIFY ${EXTRA_OPTS:-} "$@" 2>"$WORK/stderr")
+	status=$?
+	last=$(printf '%s\n' "$out" | tail -n 1)
+	verstat=$(json_field "$last" verstat)
+	reason=$(json_field "$last" reason)
+	code=$(json_field "$last" sip_code)
+	if [ "$status" = "$want_exit" ] && [ "$verstat" = "\"$want_verstat\"" ] &&
+		[ "$reason" = "\"$want_reason\"" ] && [ "$code" = "$want_code" ] &&
+		{ [ -z "${EXPECT_JSON:-}" ] || printf '%s' "$last" | grep -qF -- "$EXPECT_JSON"; }; then
+		ok "$name: $want_verstat $want_reason $want_code (exit $want_exit)"
+	else
+		not_ok "$name" "want exit $want_exit $want_verstat $want_reason $want_code ${EXPECT_JSON:-}" \
+			"got exit $status: $last" "stderr: $(cat "$WORK/stderr")"
+	fi
+}
