@@ -71,9 +71,9 @@ enum danecid_dnssec {
 /** The outcome of one verification. Plain data, no pointers: copy freely. */
 struct danecid_verdict {
 	enum danecid_verstat verstat;
-	int sip_code;               /**< RFC 8224 response code, 0 when none applies */
-	enum danecid_reason reason; /**< stable token via danecid_reason_token() */
-	char detail[256];           /**< human-readable explanation */
+	int sip_code;                  /**< RFC 8224 response code, 0 when none applies */
+	enum danecid_reason reason;    /**< stable token via danecid_reason_token() */
+	char detail[256];              /**< human-readable explanation */
 	char orig[DANECID_TN_MAX + 1]; /**< canonical calling TN, "" if none */
 	char dest[DANECID_DEST_MAX][DANECID_TN_MAX + 1]; /**< called TNs */
 	size_t n_dest;
@@ -92,23 +92,23 @@ struct danecid_verdict {
  * for each "key: value"; release with danecid_config_clear().
  */
 struct danecid_config {
-	char *apex;              /**< apex of the tree, with final dot */
-	char *trust_anchor;      /**< file with DS/DNSKEY records */
-	char *upstream;          /**< "IP[@PORT]" */
-	char *ca_file;           /**< STI-CA roots (x509 method) */
-	char *crl_file;          /**< CRLs (x509 method) */
-	char *x5u_tls_ca_file;   /**< trust for the HTTPS fetch of x5u */
-	char *spc_map;           /**< "SPC=PREFIX[,...]" */
-	char *sip_listen;        /**< daemon: "IP@PORT" */
-	char *http_listen;       /**< daemon: "IP@PORT" */
-	char methods[8];         /**< ordered list, e.g. {DANE, X509, 0} as DANECID_METHODS_* */
+	char *apex;            /**< apex of the tree, with final dot */
+	char *trust_anchor;    /**< file with DS/DNSKEY records */
+	char *upstream;        /**< "IP[@PORT]" */
+	char *ca_file;         /**< STI-CA roots (x509 method) */
+	char *crl_file;        /**< CRLs (x509 method) */
+	char *x5u_tls_ca_file; /**< trust for the HTTPS fetch of x5u */
+	char *spc_map;         /**< "SPC=PREFIX[,...]" */
+	char *sip_listen;      /**< daemon: "IP@PORT" */
+	char *http_listen;     /**< daemon: "IP@PORT" */
+	char methods[8];       /**< ordered list, e.g. {DANE, X509, 0} as DANECID_METHODS_* */
 	bool x5u_allow_private;
 	bool reject_on_fail;
-	bool assume_global;      /**< digits without '+' are global numbers */
-	unsigned min_prefix;     /**< shortest prefix the walk looks at */
-	unsigned freshness;      /**< seconds an iat may be in the past */
-	unsigned future_skew;    /**< seconds an iat may be in the future */
-	unsigned timeout_ms;     /**< DNS deadline per verification */
+	bool assume_global;   /**< digits without '+' are global numbers */
+	unsigned min_prefix;  /**< shortest prefix the walk looks at */
+	unsigned freshness;   /**< seconds an iat may be in the past */
+	unsigned future_skew; /**< seconds an iat may be in the future */
+	unsigned timeout_ms;  /**< DNS deadline per verification */
 };
 
 /**
@@ -127,15 +127,14 @@ void danecid_config_clear(struct danecid_config *cfg);
  *        (written into errbuf of errlen bytes).
  * @return DANECID_OK, DANECID_ERR_CONFIG for an unknown key or bad value.
  */
-int danecid_config_set(struct danecid_config *cfg, const char *key, const char *value,
-		       char *errbuf, size_t errlen);
+int danecid_config_set(struct danecid_config *cfg, const char *key, const char *value, char *errbuf,
+                       size_t errlen);
 
 /**
  * Read a configuration file: "key: value" lines, '#' comments, blank lines.
  * @return DANECID_OK, DANECID_ERR_IO, DANECID_ERR_CONFIG (errbuf says where).
  */
-int danecid_config_load(struct danecid_config *cfg, const char *path, char *errbuf,
-			size_t errlen);
+int danecid_config_load(struct danecid_config *cfg, const char *path, char *errbuf, size_t errlen);
 
 /** Verification context: DNS resolver, trust anchor and caches. */
 typedef struct danecid_ctx danecid_ctx;
@@ -146,7 +145,7 @@ typedef struct danecid_ctx danecid_ctx;
  * @param errbuf receives a human-readable message on error.
  */
 int danecid_ctx_new(const struct danecid_config *cfg, danecid_ctx **out, char *errbuf,
-		    size_t errlen);
+                    size_t errlen);
 
 /** Free a context. NULL is allowed. */
 void danecid_ctx_free(danecid_ctx *ctx);
@@ -160,7 +159,7 @@ void danecid_ctx_free(danecid_ctx *ctx);
  *         (out then says No-TN-Validation).
  */
 int danecid_verify(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
-		   struct danecid_verdict *out);
+                   struct danecid_verdict *out);
 
 /** The SPEC token of a reason ("ok", "stale", ...). Never NULL. */
 const char *danecid_reason_token(enum danecid_reason reason);

@@ -52,12 +52,17 @@ static int parse_int64(const char *s, int64_t *out)
 int cli_sign(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},     {"key", required_argument, NULL, 'k'},
-		{"orig", required_argument, NULL, 'o'}, {"dest", required_argument, NULL, 'd'},
-		{"attest", required_argument, NULL, 'a'}, {"origid", required_argument, NULL, 'u'},
-		{"iat", required_argument, NULL, 'i'}, {"ppt", required_argument, NULL, 'p'},
-		{"x5u", required_argument, NULL, 'x'}, {"apex", required_argument, NULL, 'z'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"orig", required_argument, NULL, 'o'},
+	    {"dest", required_argument, NULL, 'd'},
+	    {"attest", required_argument, NULL, 'a'},
+	    {"origid", required_argument, NULL, 'u'},
+	    {"iat", required_argument, NULL, 'i'},
+	    {"ppt", required_argument, NULL, 'p'},
+	    {"x5u", required_argument, NULL, 'x'},
+	    {"apex", required_argument, NULL, 'z'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *keyfile = NULL, *orig_s = NULL, *dest_s = NULL, *origid = NULL, *x5u = NULL;
 	const char *apex_s = "e164.test.";
@@ -101,13 +106,15 @@ int cli_sign(int argc, char **argv)
 			break;
 		case 'i':
 			if (parse_int64(optarg, &iat) != 0) {
-				cli_error("--iat wants seconds since the epoch, not \"%s\"", optarg);
+				cli_error("--iat wants seconds since the epoch, not \"%s\"",
+				          optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'p':
 			if (strcmp(optarg, "shaken") != 0) {
-				cli_error("--ppt: only \"shaken\" can be signed, not \"%s\"", optarg);
+				cli_error("--ppt: only \"shaken\" can be signed, not \"%s\"",
+				          optarg);
 				return EXIT_USAGE;
 			}
 			break;

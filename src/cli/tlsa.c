@@ -26,10 +26,10 @@ static void tlsa_usage(FILE *f)
 int cli_tlsa(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"key", required_argument, NULL, 'k'},
-		{"matching", required_argument, NULL, 'm'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"matching", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *keyfile = NULL;
 	danecid_es256_key *key = NULL;

@@ -127,7 +127,7 @@ static int verify_one(danecid_ctx *ctx, const char *path, time_t now)
 	}
 	if (r == -2) {
 		cli_error("%s: larger than %d bytes: not a SIP request", path ? path : "stdin",
-			  MSG_MAX);
+		          MSG_MAX);
 		return EXIT_NOT_SIP;
 	}
 	if (r != 0) {
@@ -164,7 +164,7 @@ static int verify_one(danecid_ctx *ctx, const char *path, time_t now)
 static int worse(int a, int b)
 {
 	static const int order[] = {EXIT_PASSED, EXIT_NO_VALIDATION, EXIT_FAILED, EXIT_NOINPUT,
-				    EXIT_NOT_SIP};
+	                            EXIT_NOT_SIP};
 	int ra = 0, rb = 0;
 
 	for (int i = 0; i < 5; i++) {
@@ -181,27 +181,27 @@ static int worse(int a, int b)
 int cli_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"config", required_argument, NULL, 'c'},
-		{"now", required_argument, NULL, 'n'},
-		{"apex", required_argument, NULL, 'k'},
-		{"trust-anchor", required_argument, NULL, 'k'},
-		{"upstream", required_argument, NULL, 'k'},
-		{"methods", required_argument, NULL, 'k'},
-		{"ca-file", required_argument, NULL, 'k'},
-		{"crl-file", required_argument, NULL, 'k'},
-		{"x5u-tls-ca-file", required_argument, NULL, 'k'},
-		{"x5u-allow-private", required_argument, NULL, 'k'},
-		{"spc-map", required_argument, NULL, 'k'},
-		{"sip-listen", required_argument, NULL, 'k'},
-		{"http-listen", required_argument, NULL, 'k'},
-		{"reject-on-fail", required_argument, NULL, 'k'},
-		{"freshness", required_argument, NULL, 'k'},
-		{"future-skew", required_argument, NULL, 'k'},
-		{"min-prefix", required_argument, NULL, 'k'},
-		{"assume-global", required_argument, NULL, 'k'},
-		{"timeout", required_argument, NULL, 'k'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"now", required_argument, NULL, 'n'},
+	    {"apex", required_argument, NULL, 'k'},
+	    {"trust-anchor", required_argument, NULL, 'k'},
+	    {"upstream", required_argument, NULL, 'k'},
+	    {"methods", required_argument, NULL, 'k'},
+	    {"ca-file", required_argument, NULL, 'k'},
+	    {"crl-file", required_argument, NULL, 'k'},
+	    {"x5u-tls-ca-file", required_argument, NULL, 'k'},
+	    {"x5u-allow-private", required_argument, NULL, 'k'},
+	    {"spc-map", required_argument, NULL, 'k'},
+	    {"sip-listen", required_argument, NULL, 'k'},
+	    {"http-listen", required_argument, NULL, 'k'},
+	    {"reject-on-fail", required_argument, NULL, 'k'},
+	    {"freshness", required_argument, NULL, 'k'},
+	    {"future-skew", required_argument, NULL, 'k'},
+	    {"min-prefix", required_argument, NULL, 'k'},
+	    {"assume-global", required_argument, NULL, 'k'},
+	    {"timeout", required_argument, NULL, 'k'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct danecid_config cfg;
 	struct kv kvs[OPT_MAX];
@@ -227,7 +227,8 @@ int cli_verify(int argc, char **argv)
 			break;
 		case 'n':
 			if (parse_now(optarg, &now) != 0) {
-				cli_error("--now wants seconds since the epoch, not \"%s\"", optarg);
+				cli_error("--now wants seconds since the epoch, not \"%s\"",
+				          optarg);
 				goto out;
 			}
 			break;

@@ -15,7 +15,7 @@
 #define LINE_MAX_LEN 4096
 
 __attribute__((format(printf, 3, 4))) static void cfg_err(char *errbuf, size_t errlen,
-							  const char *fmt, ...)
+                                                          const char *fmt, ...)
 {
 	va_list ap;
 
@@ -137,8 +137,8 @@ static int parse_methods(const char *v, char *methods, size_t cap)
 	return n > 0 ? DANECID_OK : DANECID_ERR_CONFIG;
 }
 
-int danecid_config_set(struct danecid_config *cfg, const char *key, const char *value,
-		       char *errbuf, size_t errlen)
+int danecid_config_set(struct danecid_config *cfg, const char *key, const char *value, char *errbuf,
+                       size_t errlen)
 {
 	int r = DANECID_ERR_CONFIG;
 
@@ -200,8 +200,7 @@ int danecid_config_set(struct danecid_config *cfg, const char *key, const char *
 	return DANECID_OK;
 }
 
-int danecid_config_load(struct danecid_config *cfg, const char *path, char *errbuf,
-			size_t errlen)
+int danecid_config_load(struct danecid_config *cfg, const char *path, char *errbuf, size_t errlen)
 {
 	FILE *f = NULL;
 	char line[LINE_MAX_LEN];

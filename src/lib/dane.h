@@ -9,9 +9,9 @@
 /** TLSA fields used by danecid (SPEC §2). */
 #define DANECID_TLSA_USAGE_DANE_EE 3
 #define DANECID_TLSA_SELECTOR_SPKI 1
-#define DANECID_TLSA_MATCH_FULL 0
-#define DANECID_TLSA_MATCH_SHA256 1
-#define DANECID_TLSA_MATCH_SHA512 2
+#define DANECID_TLSA_MATCH_FULL    0
+#define DANECID_TLSA_MATCH_SHA256  1
+#define DANECID_TLSA_MATCH_SHA512  2
 
 /** A TLSA record; data points into the caller's RDATA buffer. */
 struct danecid_tlsa {

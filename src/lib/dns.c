@@ -30,12 +30,16 @@
 
 #include "dns.h"
 
-#define ANCHORS_MAX 8
-#define NAME_MAX_LEN 256
+#define ANCHORS_MAX   8
+#define NAME_MAX_LEN  256
+#define BOGUS_RETRIES 2
 
 struct danecid_dns {
 	getdns_context *ctx;
 	getdns_dict *ext;
+	getdns_list *upstreams; /* kept to build fresh contexts for re-asking */
+	getdns_list *anchor_rrs;
+	unsigned timeout_ms;
 	char anchors[ANCHORS_MAX][NAME_MAX_LEN]; /* owner names, lower case, final dot */
 	size_t n_anchors;
 	uint64_t questions;
@@ -44,7 +48,7 @@ struct danecid_dns {
 #include <stdarg.h>
 
 __attribute__((format(printf, 3, 4))) static void set_err(char *errbuf, size_t errlen,
-							  const char *fmt, ...)
+                                                          const char *fmt, ...)
 {
 	va_list ap;
 
@@ -206,7 +210,7 @@ static int load_anchors(danecid_dns *dns, const char *path, char *errbuf, size_t
 		if (getdns_list_get_dict(rrs, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
 		    (type != GETDNS_RRTYPE_DS && type != GETDNS_RRTYPE_DNSKEY)) {
 			set_err(errbuf, errlen, "trust anchor file %s: only DS and DNSKEY records",
-				path);
+			        path);
 			r = DANECID_ERR_CONFIG;
 			goto out;
 		}
@@ -233,11 +237,8 @@ static int load_anchors(danecid_dns *dns, const char *path, char *errbuf, size_t
 		r = DANECID_ERR_CONFIG;
 		goto out;
 	}
-	if (getdns_context_set_dnssec_trust_anchors(dns->ctx, rrs) != GETDNS_RETURN_GOOD) {
-		set_err(errbuf, errlen, "getdns refused the trust anchors of %s", path);
-		r = DANECID_ERR_DNS;
-		goto out;
-	}
+	dns->anchor_rrs = rrs;
+	rrs = NULL;
 	r = DANECID_OK;
 out:
 	if (f != NULL) {
@@ -247,11 +248,31 @@ out:
 	return r;
 }
 
+/* A stub-mode validating context: the upstream, the private anchors, no zero-config root
+ * anchor fetch. */
+static int make_context(const danecid_dns *dns, getdns_context **out)
+{
+	getdns_context *ctx = NULL;
+
+	if (getdns_context_create(&ctx, 0) != GETDNS_RETURN_GOOD) {
+		return DANECID_ERR_DNS;
+	}
+	if (getdns_context_set_resolution_type(ctx, GETDNS_RESOLUTION_STUB) ||
+	    getdns_context_set_upstream_recursive_servers(ctx, dns->upstreams) ||
+	    getdns_context_set_trust_anchors_verify_CA(ctx, "") ||
+	    getdns_context_set_dnssec_trust_anchors(ctx, dns->anchor_rrs) ||
+	    getdns_context_set_timeout(ctx, dns->timeout_ms)) {
+		getdns_context_destroy(ctx);
+		return DANECID_ERR_DNS;
+	}
+	*out = ctx;
+	return DANECID_OK;
+}
+
 int danecid_dns_new(const struct danecid_dns_opts *opts, danecid_dns **out, char *errbuf,
-		    size_t errlen)
+                    size_t errlen)
 {
 	danecid_dns *dns = NULL;
-	getdns_list *up = NULL;
 	int r = DANECID_ERR_INTERNAL;
 
 	if (opts == NULL || out == NULL || opts->upstream == NULL || opts->anchor_file == NULL) {
@@ -264,25 +285,18 @@ int danecid_dns_new(const struct danecid_dns_opts *opts, danecid_dns **out, char
 		r = DANECID_ERR_NOMEM;
 		goto out;
 	}
-	if (getdns_context_create(&dns->ctx, 0) != GETDNS_RETURN_GOOD) {
-		set_err(errbuf, errlen, "%s", "getdns context could not be created");
-		r = DANECID_ERR_DNS;
-		goto out;
-	}
-	r = parse_upstream(opts->upstream, &up, errbuf, errlen);
+	dns->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 1500;
+	r = parse_upstream(opts->upstream, &dns->upstreams, errbuf, errlen);
 	if (r != DANECID_OK) {
-		goto out;
-	}
-	if (getdns_context_set_resolution_type(dns->ctx, GETDNS_RESOLUTION_STUB) ||
-	    getdns_context_set_upstream_recursive_servers(dns->ctx, up) ||
-	    getdns_context_set_trust_anchors_verify_CA(dns->ctx, "") ||
-	    getdns_context_set_timeout(dns->ctx, opts->timeout_ms > 0 ? opts->timeout_ms : 1500)) {
-		set_err(errbuf, errlen, "%s", "getdns refused the stub settings");
-		r = DANECID_ERR_DNS;
 		goto out;
 	}
 	r = load_anchors(dns, opts->anchor_file, errbuf, errlen);
 	if (r != DANECID_OK) {
+		goto out;
+	}
+	r = make_context(dns, &dns->ctx);
+	if (r != DANECID_OK) {
+		set_err(errbuf, errlen, "%s", "getdns refused the stub settings or the anchors");
 		goto out;
 	}
 	dns->ext = getdns_dict_create();
@@ -298,7 +312,6 @@ int danecid_dns_new(const struct danecid_dns_opts *opts, danecid_dns **out, char
 	dns = NULL;
 	r = DANECID_OK;
 out:
-	getdns_list_destroy(up);
 	danecid_dns_free(dns);
 	return r;
 }
@@ -312,6 +325,8 @@ void danecid_dns_free(danecid_dns *dns)
 	if (dns->ctx != NULL) {
 		getdns_context_destroy(dns->ctx);
 	}
+	getdns_list_destroy(dns->upstreams);
+	getdns_list_destroy(dns->anchor_rrs);
 	free(dns);
 }
 
@@ -402,8 +417,8 @@ static enum danecid_dnssec map_status(uint32_t st)
 
 /* One question; the reply is checked and copied into out. The reply dict is handed back
  * (for the authority section) when keep is not NULL. */
-static int ask(danecid_dns *dns, const char *name, uint16_t type, struct danecid_rrset *out,
-	       getdns_dict **keep)
+static int ask(danecid_dns *dns, getdns_context *ctx, const char *name, uint16_t type,
+               struct danecid_rrset *out, getdns_dict **keep)
 {
 	getdns_dict *resp = NULL, *reply = NULL, *header = NULL;
 	getdns_list *replies = NULL, *answer = NULL;
@@ -415,7 +430,7 @@ static int ask(danecid_dns *dns, const char *name, uint16_t type, struct danecid
 	out->kind = DANECID_DNS_FAIL;
 	out->sec = DANECID_DNSSEC_INDETERMINATE;
 	dns->questions++;
-	if (getdns_general_sync(dns->ctx, name, type, dns->ext, &resp) != GETDNS_RETURN_GOOD ||
+	if (getdns_general_sync(ctx, name, type, dns->ext, &resp) != GETDNS_RETURN_GOOD ||
 	    getdns_dict_get_list(resp, "replies_tree", &replies) ||
 	    getdns_list_get_length(replies, &nrep) || nrep == 0) {
 		r = DANECID_OK; /* timeout, unreachable, nothing usable: kind FAIL */
@@ -458,7 +473,8 @@ static int ask(danecid_dns *dns, const char *name, uint16_t type, struct danecid
 		uint32_t rtype = 0, ttl = 0, covered = 0, labels = 0, exp = 0;
 		char owner[NAME_MAX_LEN];
 
-		if (getdns_list_get_dict(answer, i, &rr) || getdns_dict_get_int(rr, "type", &rtype) ||
+		if (getdns_list_get_dict(answer, i, &rr) ||
+		    getdns_dict_get_int(rr, "type", &rtype) ||
 		    getdns_dict_get_int(rr, "ttl", &ttl) ||
 		    rr_owner(rr, owner, sizeof(owner)) != DANECID_OK) {
 			continue;
@@ -468,7 +484,8 @@ static int ask(danecid_dns *dns, const char *name, uint16_t type, struct danecid
 		}
 		if (rtype == GETDNS_RRTYPE_RRSIG) {
 			if (getdns_dict_get_dict(rr, "rdata", &rdata) ||
-			    getdns_dict_get_int(rdata, "type_covered", &covered) || covered != type) {
+			    getdns_dict_get_int(rdata, "type_covered", &covered) ||
+			    covered != type) {
 				continue;
 			}
 			if (!getdns_dict_get_int(rdata, "labels", &labels) &&
@@ -544,7 +561,7 @@ static int delegation_bits(const uint8_t *map, size_t len)
 
 /* NSEC3 owner's first label equals the hash of name under the record's parameters. */
 static int nsec3_matches(const char *owner, const char *name, const uint8_t *rd, size_t len,
-			 const uint8_t **map, size_t *maplen)
+                         const uint8_t **map, size_t *maplen)
 {
 	ldns_rdf *dn = NULL, *h = NULL;
 	char *hs = NULL;
@@ -568,7 +585,7 @@ static int nsec3_matches(const char *owner, const char *name, const uint8_t *rd,
 		goto out;
 	}
 	h = ldns_nsec3_hash_name(dn, rd[0], (uint16_t)((rd[2] << 8) | rd[3]), (uint8_t)saltlen,
-				 rd + 5);
+	                         rd + 5);
 	if (h == NULL) {
 		goto out;
 	}
@@ -644,8 +661,8 @@ static int proves_insecure_delegation(getdns_dict *resp, const char *name)
 				return 1;
 			}
 		} else if (type == GETDNS_RRTYPE_NSEC3 &&
-			   nsec3_matches(owner, name, raw->data, raw->size, &map, &maplen) &&
-			   delegation_bits(map, maplen)) {
+		           nsec3_matches(owner, name, raw->data, raw->size, &map, &maplen) &&
+		           delegation_bits(map, maplen)) {
 			return 1;
 		}
 	}
@@ -683,7 +700,7 @@ static int recheck_bogus(danecid_dns *dns, const char *name, struct danecid_rrse
 			start--;
 		}
 		cand = name + start;
-		r = ask(dns, cand, DANECID_RR_DS, &ds, &resp);
+		r = ask(dns, dns->ctx, cand, DANECID_RR_DS, &ds, &resp);
 		if (r != DANECID_OK) {
 			return r;
 		}
@@ -710,8 +727,7 @@ static int recheck_bogus(danecid_dns *dns, const char *name, struct danecid_rrse
 	return DANECID_OK;
 }
 
-int danecid_dns_query(danecid_dns *dns, const char *name, uint16_t type,
-		      struct danecid_rrset *out)
+int danecid_dns_query(danecid_dns *dns, const char *name, uint16_t type, struct danecid_rrset *out)
 {
 	char norm[NAME_MAX_LEN];
 	int r;
@@ -720,9 +736,31 @@ int danecid_dns_query(danecid_dns *dns, const char *name, uint16_t type,
 	    name_normalize(name, norm, sizeof(norm)) != DANECID_OK) {
 		return DANECID_ERR_INVAL;
 	}
-	r = ask(dns, norm, type, out, NULL);
+	r = ask(dns, dns->ctx, norm, type, out, NULL);
 	if (r != DANECID_OK) {
 		return r;
+	}
+	/* getdns 1.6 now and then calls a valid NSEC3 denial BOGUS, and then keeps doing so in
+	 * the same context: re-ask in fresh contexts. A forged answer stays BOGUS every time. */
+	for (int i = 0; i < BOGUS_RETRIES && out->sec == DANECID_DNSSEC_BOGUS; i++) {
+		getdns_context *fresh = NULL;
+		struct danecid_rrset again;
+
+		if (make_context(dns, &fresh) != DANECID_OK) {
+			break;
+		}
+		r = ask(dns, fresh, norm, type, &again, NULL);
+		getdns_context_destroy(fresh);
+		if (r != DANECID_OK) {
+			danecid_rrset_clear(out);
+			return r;
+		}
+		if (again.sec == DANECID_DNSSEC_BOGUS || again.kind == DANECID_DNS_FAIL) {
+			danecid_rrset_clear(&again);
+			continue;
+		}
+		danecid_rrset_clear(out);
+		*out = again;
 	}
 	if (out->sec == DANECID_DNSSEC_BOGUS) {
 		r = recheck_bogus(dns, norm, out);

@@ -10,8 +10,8 @@
 #include <danecid/danecid.h>
 
 /** RR types used here. */
-#define DANECID_RR_TXT 16
-#define DANECID_RR_DS 43
+#define DANECID_RR_TXT  16
+#define DANECID_RR_DS   43
 #define DANECID_RR_TLSA 52
 
 /** Most records kept from one answer; more are ignored (and said in the detail). */
@@ -33,11 +33,11 @@ struct danecid_rdata {
 
 /** An RRset answer with its DNSSEC outcome. Owns its records. */
 struct danecid_rrset {
-	enum danecid_dnssec sec;   /**< SECURE, BOGUS, INSECURE or INDETERMINATE */
+	enum danecid_dnssec sec; /**< SECURE, BOGUS, INSECURE or INDETERMINATE */
 	enum danecid_dns_kind kind;
-	bool wildcard;             /**< synthesized from a wildcard (RRSIG labels < owner labels) */
-	uint32_t ttl;              /**< smallest TTL of the answer (0 when none) */
-	int64_t sig_expire;        /**< earliest RRSIG expiration in the answer, 0 when none */
+	bool wildcard;      /**< synthesized from a wildcard (RRSIG labels < owner labels) */
+	uint32_t ttl;       /**< smallest TTL of the answer (0 when none) */
+	int64_t sig_expire; /**< earliest RRSIG expiration in the answer, 0 when none */
 	struct danecid_rdata rr[DANECID_RRSET_MAX];
 	size_t n;
 };
@@ -47,9 +47,9 @@ typedef struct danecid_dns danecid_dns;
 
 /** How to build a client. */
 struct danecid_dns_opts {
-	const char *upstream;     /**< "IP[@PORT]", IPv4 or IPv6 */
-	const char *anchor_file;  /**< DS/DNSKEY records in presentation format */
-	unsigned timeout_ms;      /**< per question */
+	const char *upstream;    /**< "IP[@PORT]", IPv4 or IPv6 */
+	const char *anchor_file; /**< DS/DNSKEY records in presentation format */
+	unsigned timeout_ms;     /**< per question */
 };
 
 /**
@@ -60,7 +60,7 @@ struct danecid_dns_opts {
  *         DANECID_ERR_DNS (getdns refused a setting), DANECID_ERR_NOMEM.
  */
 int danecid_dns_new(const struct danecid_dns_opts *opts, danecid_dns **out, char *errbuf,
-		    size_t errlen);
+                    size_t errlen);
 
 /** Free a client. NULL is allowed. */
 void danecid_dns_free(danecid_dns *dns);
@@ -73,8 +73,7 @@ void danecid_dns_free(danecid_dns *dns);
  * @param out filled on DANECID_OK (kind FAIL included); clear with danecid_rrset_clear().
  * @return DANECID_OK, DANECID_ERR_INVAL (bad name), DANECID_ERR_NOMEM.
  */
-int danecid_dns_query(danecid_dns *dns, const char *name, uint16_t type,
-		      struct danecid_rrset *out);
+int danecid_dns_query(danecid_dns *dns, const char *name, uint16_t type, struct danecid_rrset *out);
 
 /** Number of DNS questions sent by this client so far (including DNSSEC chain queries
  *  done by getdns is not counted: only the questions danecid asks). */

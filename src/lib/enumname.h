@@ -24,6 +24,6 @@ int danecid_apex_normalize(const char *p, size_t len, char *out, size_t outlen);
  *         DANECID_ERR_TOO_LONG (outlen too small).
  */
 int danecid_enum_name(const char *digits, size_t ndigits, const char *apex, char *out,
-		      size_t outlen);
+                      size_t outlen);
 
 #endif

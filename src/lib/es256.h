@@ -46,14 +46,14 @@ int danecid_es256_key_spki(const danecid_es256_key *key, uint8_t **der, size_t *
  * @return 1 valid, 0 invalid, negative enum danecid_err on library failure.
  */
 int danecid_es256_verify(const danecid_es256_key *key, const uint8_t *msg, size_t msglen,
-			 const uint8_t *sig, size_t siglen);
+                         const uint8_t *sig, size_t siglen);
 
 /**
  * Sign msg with a private key; writes 64 bytes r‖s.
  * @return DANECID_OK, DANECID_ERR_INVAL (public key only), DANECID_ERR_CRYPTO.
  */
 int danecid_es256_sign(const danecid_es256_key *key, const uint8_t *msg, size_t msglen,
-		       uint8_t sig[64]);
+                       uint8_t sig[64]);
 
 /** SHA-256 of data into out (32 bytes). */
 void danecid_sha256(const uint8_t *data, size_t len, uint8_t out[32]);

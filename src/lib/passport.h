@@ -25,16 +25,16 @@ enum danecid_ppt {
 /** A parsed PASSporT. Owns its strings. */
 struct danecid_passport {
 	enum danecid_ppt ppt;
-	char *x5u;  /**< header "x5u" or NULL */
+	char *x5u; /**< header "x5u" or NULL */
 	int64_t iat;
 	struct danecid_tn orig;
 	struct danecid_tn dest[DANECID_DEST_MAX];
 	size_t n_dest;
-	char attest;      /**< 'A', 'B', 'C', or 0 when absent (base / div) */
-	char *origid;     /**< or NULL */
+	char attest;         /**< 'A', 'B', 'C', or 0 when absent (base / div) */
+	char *origid;        /**< or NULL */
 	char *signing_input; /**< "b64(header).b64(payload)" exactly as received */
 	size_t signing_input_len;
-	uint8_t sig[64];  /**< r‖s */
+	uint8_t sig[64];        /**< r‖s */
 	uint8_t replay_key[32]; /**< SHA-256 of the signed content (not of the signature) */
 };
 
@@ -51,7 +51,7 @@ struct danecid_passport {
  *         DANECID_ERR_NOMEM.
  */
 int danecid_passport_parse(const char *jws, size_t len, struct danecid_passport **out,
-			   enum danecid_reason *why, char *errbuf, size_t errlen);
+                           enum danecid_reason *why, char *errbuf, size_t errlen);
 
 /** Free a PASSporT. NULL is allowed. */
 void danecid_passport_free(struct danecid_passport *pp);
@@ -64,15 +64,15 @@ const char *danecid_ppt_name(enum danecid_ppt ppt);
  * @return DANECID_R_OK or DANECID_R_STALE.
  */
 enum danecid_reason danecid_passport_check_time(const struct danecid_passport *pp, time_t now,
-						unsigned freshness, unsigned future_skew);
+                                                unsigned freshness, unsigned future_skew);
 
 /**
  * Binding: orig.tn equals orig; dest is one of dest.tn.
  * @return DANECID_R_OK, DANECID_R_ORIG_MISMATCH or DANECID_R_DEST_MISMATCH.
  */
 enum danecid_reason danecid_passport_check_binding(const struct danecid_passport *pp,
-						   const struct danecid_tn *orig,
-						   const struct danecid_tn *dest);
+                                                   const struct danecid_tn *orig,
+                                                   const struct danecid_tn *dest);
 
 /**
  * Verify the signature with a key.
@@ -85,10 +85,10 @@ struct danecid_sign_params {
 	const char *orig;        /**< canonical digits */
 	const char *const *dest; /**< canonical digits */
 	size_t n_dest;
-	char attest;             /**< 'A', 'B', 'C' (shaken) */
-	const char *origid;      /**< UUID; NULL = random v4 */
+	char attest;        /**< 'A', 'B', 'C' (shaken) */
+	const char *origid; /**< UUID; NULL = random v4 */
 	int64_t iat;
-	const char *x5u;         /**< header x5u or NULL (then omitted) */
+	const char *x5u; /**< header x5u or NULL (then omitted) */
 	enum danecid_ppt ppt;
 };
 
@@ -99,7 +99,7 @@ struct danecid_sign_params {
  * @param out receives the NUL-terminated JWS; caller frees with free().
  */
 int danecid_passport_sign(const struct danecid_sign_params *p, const danecid_es256_key *key,
-			  char **out);
+                          char **out);
 
 /**
  * base64url without padding, canonical: rejects '=', characters outside the

@@ -16,28 +16,28 @@ static const struct {
 	enum danecid_verstat verstat;
 	int sip_code;
 } reason_table[DANECID_R_COUNT] = {
-	[DANECID_R_OK] = {DANECID_VERSTAT_PASSED, 0},
-	[DANECID_R_SIGNATURE_INVALID] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_KEY_NOT_AUTHORIZED] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_ORIG_MISMATCH] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_DEST_MISMATCH] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_IDENTITY_MALFORMED] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_DNSSEC_BOGUS] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_NUMBER_REVOKED] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_REPLAY] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_ATTEST_NOT_ALLOWED] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_PPT_NOT_ALLOWED] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_TNAUTH_MISMATCH] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_CERT_INVALID] = {DANECID_VERSTAT_FAILED, 438},
-	[DANECID_R_STALE] = {DANECID_VERSTAT_FAILED, 403},
-	[DANECID_R_ALG_UNSUPPORTED] = {DANECID_VERSTAT_FAILED, 437},
-	[DANECID_R_X5U_UNAVAILABLE] = {DANECID_VERSTAT_FAILED, 436},
-	[DANECID_R_IDENTITY_REQUIRED] = {DANECID_VERSTAT_FAILED, 428},
-	[DANECID_R_NO_IDENTITY] = {DANECID_VERSTAT_NO_VALIDATION, 0},
-	[DANECID_R_NOT_A_TN] = {DANECID_VERSTAT_NO_VALIDATION, 0},
-	[DANECID_R_NUMBER_NOT_REGISTERED] = {DANECID_VERSTAT_NO_VALIDATION, 0},
-	[DANECID_R_DNSSEC_INSECURE] = {DANECID_VERSTAT_NO_VALIDATION, 0},
-	[DANECID_R_DNS_UNAVAILABLE] = {DANECID_VERSTAT_NO_VALIDATION, 0},
+    [DANECID_R_OK] = {DANECID_VERSTAT_PASSED, 0},
+    [DANECID_R_SIGNATURE_INVALID] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_KEY_NOT_AUTHORIZED] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_ORIG_MISMATCH] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_DEST_MISMATCH] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_IDENTITY_MALFORMED] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_DNSSEC_BOGUS] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_NUMBER_REVOKED] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_REPLAY] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_ATTEST_NOT_ALLOWED] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_PPT_NOT_ALLOWED] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_TNAUTH_MISMATCH] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_CERT_INVALID] = {DANECID_VERSTAT_FAILED, 438},
+    [DANECID_R_STALE] = {DANECID_VERSTAT_FAILED, 403},
+    [DANECID_R_ALG_UNSUPPORTED] = {DANECID_VERSTAT_FAILED, 437},
+    [DANECID_R_X5U_UNAVAILABLE] = {DANECID_VERSTAT_FAILED, 436},
+    [DANECID_R_IDENTITY_REQUIRED] = {DANECID_VERSTAT_FAILED, 428},
+    [DANECID_R_NO_IDENTITY] = {DANECID_VERSTAT_NO_VALIDATION, 0},
+    [DANECID_R_NOT_A_TN] = {DANECID_VERSTAT_NO_VALIDATION, 0},
+    [DANECID_R_NUMBER_NOT_REGISTERED] = {DANECID_VERSTAT_NO_VALIDATION, 0},
+    [DANECID_R_DNSSEC_INSECURE] = {DANECID_VERSTAT_NO_VALIDATION, 0},
+    [DANECID_R_DNS_UNAVAILABLE] = {DANECID_VERSTAT_NO_VALIDATION, 0},
 };
 
 enum danecid_verstat danecid_reason_verstat(enum danecid_reason reason)
@@ -57,7 +57,7 @@ int danecid_reason_sip_code(enum danecid_reason reason)
 }
 
 void danecid_verdict_set(struct danecid_verdict *v, enum danecid_reason reason, const char *fmt,
-			 ...)
+                         ...)
 {
 	va_list ap;
 
@@ -96,7 +96,7 @@ static void trim(const char **p, size_t *len)
 
 /* A comma-separated list of names mapped to bits; 0 on an unknown name or an empty item. */
 static unsigned parse_list(const char *p, size_t len, const char *const *names,
-			   const unsigned *bits, size_t n)
+                           const unsigned *bits, size_t n)
 {
 	unsigned mask = 0;
 
@@ -128,10 +128,10 @@ int danecid_policy_parse_txt(const char *p, size_t len, struct danecid_node_poli
 {
 	static const char *const attest_names[] = {"A", "B", "C"};
 	static const unsigned attest_bits[] = {DANECID_ATTEST_A, DANECID_ATTEST_B,
-					       DANECID_ATTEST_C};
+	                                       DANECID_ATTEST_C};
 	static const char *const ppt_names[] = {"shaken", "div", "base"};
 	static const unsigned ppt_bits[] = {DANECID_PPTBIT_SHAKEN, DANECID_PPTBIT_DIV,
-					    DANECID_PPTBIT_BASE};
+	                                    DANECID_PPTBIT_BASE};
 	struct danecid_node_policy pol;
 	int first = 1;
 
@@ -186,7 +186,7 @@ int danecid_policy_parse_txt(const char *p, size_t len, struct danecid_node_poli
 }
 
 enum danecid_step danecid_policy_step(const struct danecid_node_facts *f,
-				      enum danecid_reason *reason, enum danecid_dnssec *dnssec)
+                                      enum danecid_reason *reason, enum danecid_dnssec *dnssec)
 {
 	const struct danecid_rrset *t = f->tlsa, *x = f->txt;
 

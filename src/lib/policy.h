@@ -16,19 +16,19 @@
 #define DANECID_ATTEST_B 0x2u
 #define DANECID_ATTEST_C 0x4u
 /** PASSporT type bits for danecid_node_policy.ppt. */
-#define DANECID_PPTBIT_BASE 0x1u
+#define DANECID_PPTBIT_BASE   0x1u
 #define DANECID_PPTBIT_SHAKEN 0x2u
-#define DANECID_PPTBIT_DIV 0x4u
+#define DANECID_PPTBIT_DIV    0x4u
 
 /** A node's "v=stir1" TXT policy. */
 struct danecid_node_policy {
-	bool present;      /**< a v=stir1 record was found */
-	bool deny;         /**< revoked / carved out */
-	bool require;      /**< unsigned calls fail with 428 */
-	bool attest_set;   /**< attest= given: only these levels */
-	unsigned attest;   /**< DANECID_ATTEST_* */
-	bool ppt_set;      /**< ppt= given: only these types */
-	unsigned ppt;      /**< DANECID_PPTBIT_* */
+	bool present;    /**< a v=stir1 record was found */
+	bool deny;       /**< revoked / carved out */
+	bool require;    /**< unsigned calls fail with 428 */
+	bool attest_set; /**< attest= given: only these levels */
+	unsigned attest; /**< DANECID_ATTEST_* */
+	bool ppt_set;    /**< ppt= given: only these types */
+	unsigned ppt;    /**< DANECID_PPTBIT_* */
 };
 
 /**
@@ -63,14 +63,14 @@ enum danecid_step {
  * @param dnssec receives the DNSSEC outcome of this step.
  */
 enum danecid_step danecid_policy_step(const struct danecid_node_facts *f,
-				      enum danecid_reason *reason, enum danecid_dnssec *dnssec);
+                                      enum danecid_reason *reason, enum danecid_dnssec *dnssec);
 
 /**
  * Set a verdict's verstat, sip_code and reason from the SPEC §6 table, and its
  * detail from a printf format. Other fields are left as they are.
  */
 void danecid_verdict_set(struct danecid_verdict *v, enum danecid_reason reason, const char *fmt,
-			 ...) __attribute__((format(printf, 3, 4)));
+                         ...) __attribute__((format(printf, 3, 4)));
 
 /** The verstat of a reason (SPEC §6). */
 enum danecid_verstat danecid_reason_verstat(enum danecid_reason reason);

@@ -121,7 +121,7 @@ static void grow(danecid_replay *rp)
 }
 
 int danecid_replay_check(danecid_replay *rp, const uint8_t key[32], const char *dialog,
-			 size_t dialog_len, time_t now, time_t expires)
+                         size_t dialog_len, time_t now, time_t expires)
 {
 	uint8_t dh[32];
 	struct entry *e;

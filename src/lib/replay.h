@@ -31,7 +31,7 @@ void danecid_replay_free(danecid_replay *rp);
  *         DANECID_ERR_NOMEM.
  */
 int danecid_replay_check(danecid_replay *rp, const uint8_t key[32], const char *dialog,
-			 size_t dialog_len, time_t now, time_t expires);
+                         size_t dialog_len, time_t now, time_t expires);
 
 /** Entries currently held (expired ones may linger until the next sweep). */
 size_t danecid_replay_count(const danecid_replay *rp);

@@ -8,13 +8,13 @@
 
 /** Most Identity / P-Asserted-Identity headers kept from one request. */
 #define DANECID_SIP_MAX_IDENTITY 8
-#define DANECID_SIP_MAX_PAI 8
+#define DANECID_SIP_MAX_PAI      8
 
 /** One Identity header value (RFC 8224 §4.1), split into its parts. All strings NUL-terminated,
  *  owned by the enclosing request. */
 struct danecid_identity {
-	char *raw;  /**< the whole header value as received (trimmed) */
-	char *jws;  /**< the compact JWS (before the first ';'), may be "" */
+	char *raw; /**< the whole header value as received (trimmed) */
+	char *jws; /**< the compact JWS (before the first ';'), may be "" */
 	size_t jws_len;
 	char *info; /**< "info" parameter without angle brackets, or NULL */
 	char *alg;  /**< "alg" parameter, or NULL */
@@ -24,13 +24,13 @@ struct danecid_identity {
 /** What a request says. Strings are NUL-terminated and owned by the struct. URIs are in
  *  their text form ("sip:+1202...@host;user=phone", "tel:+1..."), without angle brackets. */
 struct danecid_sip_req {
-	char *method;   /**< "INVITE", ... */
-	char *ruri;     /**< Request-URI */
-	char *from_uri; /**< From URI */
-	char *to_uri;   /**< To URI */
-	char *from_tag; /**< From tag or NULL */
-	char *call_id;  /**< Call-ID value */
-	char *date;     /**< Date header value or NULL */
+	char *method;                   /**< "INVITE", ... */
+	char *ruri;                     /**< Request-URI */
+	char *from_uri;                 /**< From URI */
+	char *to_uri;                   /**< To URI */
+	char *from_tag;                 /**< From tag or NULL */
+	char *call_id;                  /**< Call-ID value */
+	char *date;                     /**< Date header value or NULL */
 	char *pai[DANECID_SIP_MAX_PAI]; /**< P-Asserted-Identity URIs, in order */
 	size_t n_pai;
 	struct danecid_identity identity[DANECID_SIP_MAX_IDENTITY]; /**< in order */
@@ -53,7 +53,7 @@ void danecid_sip_init(void);
  *         DANECID_ERR_NOMEM.
  */
 int danecid_sip_parse(const char *p, size_t len, struct danecid_sip_req **out, char *errbuf,
-		      size_t errlen);
+                      size_t errlen);
 
 /** Free a request. NULL is allowed. */
 void danecid_sip_req_free(struct danecid_sip_req *req);

@@ -48,7 +48,7 @@ struct danecid_ctx {
 
 /* What the walk found for a calling TN. */
 struct walk {
-	enum danecid_step step;   /* DECIDE, STOP, or NEXT (= nothing registered) */
+	enum danecid_step step;     /* DECIDE, STOP, or NEXT (= nothing registered) */
 	enum danecid_reason reason; /* for STOP */
 	enum danecid_dnssec dnssec;
 	size_t prefix_len;
@@ -59,7 +59,7 @@ struct walk {
 };
 
 int danecid_ctx_new(const struct danecid_config *cfg, danecid_ctx **out, char *errbuf,
-		    size_t errlen)
+                    size_t errlen)
 {
 	danecid_ctx *ctx = NULL;
 	struct danecid_dns_opts opts;
@@ -72,13 +72,13 @@ int danecid_ctx_new(const struct danecid_config *cfg, danecid_ctx **out, char *e
 	}
 	if (cfg->trust_anchor == NULL) {
 		snprintf(errbuf, errlen,
-			 "no trust anchor configured (--trust-anchor FILE or \"trust-anchor:\")");
+		         "no trust anchor configured (--trust-anchor FILE or \"trust-anchor:\")");
 		return DANECID_ERR_CONFIG;
 	}
 	for (size_t i = 0; i < sizeof(cfg->methods) && cfg->methods[i] != 0; i++) {
 		if (cfg->methods[i] != DANECID_METHODS_DANE) {
 			snprintf(errbuf, errlen,
-				 "method x509 is not available in this version; use methods: dane");
+			         "method x509 is not available in this version; use methods: dane");
 			return DANECID_ERR_CONFIG;
 		}
 	}
@@ -138,7 +138,8 @@ static void txt_policy(const struct danecid_rrset *txt, struct danecid_node_poli
 		char s[1024];
 		struct danecid_node_policy one;
 
-		if (danecid_txt_rdata(txt->rr[i].data, txt->rr[i].len, s, sizeof(s)) != DANECID_OK ||
+		if (danecid_txt_rdata(txt->rr[i].data, txt->rr[i].len, s, sizeof(s)) !=
+		        DANECID_OK ||
 		    danecid_policy_parse_txt(s, strlen(s), &one) != DANECID_OK || !one.present) {
 			continue; /* malformed or foreign TXT: treated as absent */
 		}
@@ -213,10 +214,10 @@ static int walk_tn(danecid_ctx *ctx, const struct danecid_tn *tn, struct walk *w
 		if (step == DANECID_STEP_STOP) {
 			w->reason = reason;
 			snprintf(w->detail, sizeof(w->detail), "%s answer for %s",
-				 sec == DANECID_DNSSEC_BOGUS	   ? "bogus"
-				 : sec == DANECID_DNSSEC_INSECURE ? "insecure (no chain of trust)"
-								   : "no",
-				 name);
+			         sec == DANECID_DNSSEC_BOGUS      ? "bogus"
+			         : sec == DANECID_DNSSEC_INSECURE ? "insecure (no chain of trust)"
+			                                          : "no",
+			         name);
 			danecid_rrset_clear(&tlsa);
 			return DANECID_OK;
 		}
@@ -233,9 +234,9 @@ static int walk_tn(danecid_ctx *ctx, const struct danecid_tn *tn, struct walk *w
 static bool sig_in_range(const uint8_t sig[64])
 {
 	static const uint8_t n[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
-				      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-				      0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
-				      0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+	                              0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	                              0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+	                              0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
 	static const uint8_t zero[32] = {0};
 
 	for (int half = 0; half < 2; half++) {
@@ -288,20 +289,21 @@ static void set_prefix(struct danecid_verdict *v, const struct danecid_tn *tn, s
 
 /* A verdict from a walk that did not decide (STOP or nothing registered). */
 static void walk_verdict(const struct walk *w, const struct danecid_tn *orig,
-			 struct danecid_verdict *v)
+                         struct danecid_verdict *v)
 {
 	v->dnssec = w->dnssec;
 	if (w->step == DANECID_STEP_STOP) {
 		danecid_verdict_set(v, w->reason, "%s", w->detail);
 	} else {
 		danecid_verdict_set(v, DANECID_R_NUMBER_NOT_REGISTERED,
-				    "no node for +%s or any prefix of it is published", orig->digits);
+		                    "no node for +%s or any prefix of it is published",
+		                    orig->digits);
 	}
 }
 
 static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
-			 const struct danecid_identity *id, const struct danecid_tn *orig,
-			 const struct danecid_tn *dest, time_t now, struct danecid_verdict *v)
+                         const struct danecid_identity *id, const struct danecid_tn *orig,
+                         const struct danecid_tn *dest, time_t now, struct danecid_verdict *v)
 {
 	struct danecid_passport *pp = NULL;
 	struct walk w;
@@ -314,7 +316,7 @@ static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
 	memset(&w, 0, sizeof(w));
 	if (id->alg != NULL && strcmp(id->alg, "ES256") != 0) {
 		danecid_verdict_set(v, DANECID_R_ALG_UNSUPPORTED,
-				    "Identity alg=%.32s, only ES256 is supported", id->alg);
+		                    "Identity alg=%.32s, only ES256 is supported", id->alg);
 		r = DANECID_OK;
 		goto out;
 	}
@@ -333,9 +335,9 @@ static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
 		if ((want == NULL) != (id->ppt == NULL) ||
 		    (want != NULL && strcmp(want, id->ppt) != 0)) {
 			danecid_verdict_set(v, DANECID_R_IDENTITY_MALFORMED,
-					    "Identity ppt=%.16s does not match the PASSporT ppt %s",
-					    id->ppt != NULL ? id->ppt : "(absent)",
-					    want != NULL ? want : "(absent)");
+			                    "Identity ppt=%.16s does not match the PASSporT ppt %s",
+			                    id->ppt != NULL ? id->ppt : "(absent)",
+			                    want != NULL ? want : "(absent)");
 			goto out;
 		}
 	}
@@ -347,25 +349,25 @@ static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
 	if (danecid_passport_check_time(pp, now, ctx->freshness, ctx->future_skew) !=
 	    DANECID_R_OK) {
 		danecid_verdict_set(v, DANECID_R_STALE,
-				    "iat %lld is %lld s from now (allowed: %u s old, %u s ahead)",
-				    (long long)pp->iat, (long long)(pp->iat - (int64_t)now),
-				    ctx->freshness, ctx->future_skew);
+		                    "iat %lld is %lld s from now (allowed: %u s old, %u s ahead)",
+		                    (long long)pp->iat, (long long)(pp->iat - (int64_t)now),
+		                    ctx->freshness, ctx->future_skew);
 		goto out;
 	}
 	if (dest == NULL) {
 		danecid_verdict_set(v, DANECID_R_DEST_MISMATCH,
-				    "the called party (To, Request-URI) is not a telephone number");
+		                    "the called party (To, Request-URI) is not a telephone number");
 		goto out;
 	}
 	why = danecid_passport_check_binding(pp, orig, dest);
 	if (why == DANECID_R_ORIG_MISMATCH) {
 		danecid_verdict_set(v, why, "PASSporT orig %s, call from %s", pp->orig.digits,
-				    orig->digits);
+		                    orig->digits);
 		goto out;
 	}
 	if (why != DANECID_R_OK) {
 		danecid_verdict_set(v, why, "call to %s is not among the PASSporT dest numbers",
-				    dest->digits);
+		                    dest->digits);
 		goto out;
 	}
 	r = walk_tn(ctx, orig, &w);
@@ -384,7 +386,7 @@ static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
 	}
 	if (!sig_in_range(pp->sig)) {
 		danecid_verdict_set(v, DANECID_R_SIGNATURE_INVALID,
-				    "signature r or s is out of range (0 or >= n)");
+		                    "signature r or s is out of range (0 or >= n)");
 		goto out;
 	}
 	ok = authorized(&w, pp, &hash_only);
@@ -393,49 +395,47 @@ static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
 		goto out;
 	}
 	if (ok == 0) {
-		danecid_verdict_set(v, DANECID_R_KEY_NOT_AUTHORIZED,
-				    "signature verifies under none of the %zu key(s) at %s%s", w.tlsa.n,
-				    w.detail,
-				    hash_only > 0 ? " (digest-only records need the x5u certificate)"
-						  : "");
+		danecid_verdict_set(
+		    v, DANECID_R_KEY_NOT_AUTHORIZED,
+		    "signature verifies under none of the %zu key(s) at %s%s", w.tlsa.n, w.detail,
+		    hash_only > 0 ? " (digest-only records need the x5u certificate)" : "");
 		goto out;
 	}
 	if (w.pol.attest_set) {
 		unsigned bit = pp->attest == 'A'   ? DANECID_ATTEST_A
-			       : pp->attest == 'B' ? DANECID_ATTEST_B
-			       : pp->attest == 'C' ? DANECID_ATTEST_C
-						   : 0;
+		               : pp->attest == 'B' ? DANECID_ATTEST_B
+		               : pp->attest == 'C' ? DANECID_ATTEST_C
+		                                   : 0;
 
 		if ((w.pol.attest & bit) == 0) {
 			danecid_verdict_set(v, DANECID_R_ATTEST_NOT_ALLOWED,
-					    "attestation %c is not allowed by %s",
-					    pp->attest != 0 ? pp->attest : '-', w.detail);
+			                    "attestation %c is not allowed by %s",
+			                    pp->attest != 0 ? pp->attest : '-', w.detail);
 			goto out;
 		}
 	}
 	if (w.pol.ppt_set) {
 		unsigned bit = pp->ppt == DANECID_PPT_SHAKEN ? DANECID_PPTBIT_SHAKEN
-			       : pp->ppt == DANECID_PPT_DIV  ? DANECID_PPTBIT_DIV
-							     : DANECID_PPTBIT_BASE;
+		               : pp->ppt == DANECID_PPT_DIV  ? DANECID_PPTBIT_DIV
+		                                             : DANECID_PPTBIT_BASE;
 
 		if ((w.pol.ppt & bit) == 0) {
-			danecid_verdict_set(v, DANECID_R_PPT_NOT_ALLOWED,
-					    "PASSporT type %s is not allowed by %s",
-					    danecid_ppt_name(pp->ppt) != NULL ? danecid_ppt_name(pp->ppt)
-									      : "base",
-					    w.detail);
+			danecid_verdict_set(
+			    v, DANECID_R_PPT_NOT_ALLOWED, "PASSporT type %s is not allowed by %s",
+			    danecid_ppt_name(pp->ppt) != NULL ? danecid_ppt_name(pp->ppt) : "base",
+			    w.detail);
 			goto out;
 		}
 	}
 	ok = danecid_replay_check(ctx->replay, pp->replay_key, req->call_id, strlen(req->call_id),
-				  now, (time_t)pp->iat + (time_t)ctx->freshness);
+	                          now, (time_t)pp->iat + (time_t)ctx->freshness);
 	if (ok < 0) {
 		r = ok;
 		goto out;
 	}
 	if (ok == 1) {
 		danecid_verdict_set(v, DANECID_R_REPLAY,
-				    "this PASSporT was already seen in another dialog");
+		                    "this PASSporT was already seen in another dialog");
 		goto out;
 	}
 	danecid_verdict_set(v, DANECID_R_OK, "signed by a key published at %s", w.detail);
@@ -451,8 +451,7 @@ out:
 }
 
 /* An unsigned call: revoked or `require` numbers fail, others cannot be decided. */
-static int eval_unsigned(danecid_ctx *ctx, const struct danecid_tn *orig,
-			 struct danecid_verdict *v)
+static int eval_unsigned(danecid_ctx *ctx, const struct danecid_tn *orig, struct danecid_verdict *v)
 {
 	struct walk w;
 	int r;
@@ -468,15 +467,15 @@ static int eval_unsigned(danecid_ctx *ctx, const struct danecid_tn *orig,
 	} else if (w.step == DANECID_STEP_DECIDE && w.pol.deny) {
 		set_prefix(v, orig, w.prefix_len);
 		danecid_verdict_set(v, DANECID_R_NUMBER_REVOKED, "unsigned call; revoked by %s",
-				    w.detail);
+		                    w.detail);
 	} else if (w.require) {
 		if (w.step == DANECID_STEP_DECIDE) {
 			set_prefix(v, orig, w.prefix_len);
 		}
 		danecid_verdict_set(v, DANECID_R_IDENTITY_REQUIRED,
-				    "unsigned call from a number whose holder requires a PASSporT "
-				    "(%s)",
-				    w.detail);
+		                    "unsigned call from a number whose holder requires a PASSporT "
+		                    "(%s)",
+		                    w.detail);
 	} else {
 		if (w.step == DANECID_STEP_DECIDE) {
 			set_prefix(v, orig, w.prefix_len);
@@ -504,11 +503,11 @@ static void fail_closed(struct danecid_verdict *v, int err)
 {
 	v->method = DANECID_METHOD_NONE;
 	danecid_verdict_set(v, DANECID_R_DNS_UNAVAILABLE, "could not decide: %s",
-			    danecid_strerror(err));
+	                    danecid_strerror(err));
 }
 
 int danecid_verify(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
-		   struct danecid_verdict *out)
+                   struct danecid_verdict *out)
 {
 	struct danecid_sip_req *req = NULL;
 	struct danecid_tn orig, dest;
@@ -521,24 +520,24 @@ int danecid_verify(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
 	r = danecid_sip_parse(msg, len, &req, err, sizeof(err));
 	if (r != DANECID_OK) {
 		danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not a SIP request: %s",
-				    err[0] != '\0' ? err : danecid_strerror(r));
+		                    err[0] != '\0' ? err : danecid_strerror(r));
 		goto out;
 	}
 	r = danecid_tn_from_uri(req->n_pai > 0 ? req->pai[0] : req->from_uri,
-				strlen(req->n_pai > 0 ? req->pai[0] : req->from_uri),
-				ctx->assume_global, &orig);
+	                        strlen(req->n_pai > 0 ? req->pai[0] : req->from_uri),
+	                        ctx->assume_global, &orig);
 	if (r != DANECID_OK) {
 		danecid_verdict_set(out, DANECID_R_NOT_A_TN,
-				    "the caller (%s) is not a global telephone number",
-				    req->n_pai > 0 ? "P-Asserted-Identity" : "From");
+		                    "the caller (%s) is not a global telephone number",
+		                    req->n_pai > 0 ? "P-Asserted-Identity" : "From");
 		r = DANECID_OK;
 		goto out;
 	}
 	memcpy(out->orig, orig.digits, orig.len + 1);
 	if (danecid_tn_from_uri(req->to_uri, strlen(req->to_uri), ctx->assume_global, &dest) ==
-		    DANECID_OK ||
+	        DANECID_OK ||
 	    danecid_tn_from_uri(req->ruri, strlen(req->ruri), ctx->assume_global, &dest) ==
-		    DANECID_OK) {
+	        DANECID_OK) {
 		have_dest = true;
 		memcpy(out->dest[0], dest.digits, dest.len + 1);
 		out->n_dest = 1;
@@ -555,7 +554,7 @@ int danecid_verify(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
 		struct danecid_verdict v = *out;
 
 		r = eval_identity(ctx, req, &req->identity[i], &orig, have_dest ? &dest : NULL, now,
-				  &v);
+		                  &v);
 		if (r != DANECID_OK) {
 			fail_closed(&v, r);
 			r = DANECID_OK;
