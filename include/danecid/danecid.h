@@ -108,12 +108,13 @@ struct danecid_config {
 	unsigned min_prefix;  /**< shortest prefix the walk looks at */
 	unsigned freshness;   /**< seconds an iat may be in the past */
 	unsigned future_skew; /**< seconds an iat may be in the future */
-	unsigned timeout_ms;  /**< DNS deadline per verification */
+	unsigned timeout_ms;  /**< time limit of one DNS question */
 };
 
 /**
  * Set the defaults (SPEC): methods dane, assume-global yes, min-prefix 1,
- * freshness 60, future-skew 5, timeout 1500 ms, upstream 127.0.0.1@53.
+ * freshness 60, future-skew 5, timeout 1500 ms; upstream stays NULL (the
+ * context then asks 127.0.0.1@53).
  */
 void danecid_config_init(struct danecid_config *cfg);
 

@@ -132,6 +132,9 @@ static int parse_methods(const char *v, char *methods, size_t cap)
 		p += strcspn(p, ",");
 		if (*p == ',') {
 			p++;
+			if (*p == '\0') {
+				return DANECID_ERR_CONFIG; /* "dane," */
+			}
 		}
 	}
 	return n > 0 ? DANECID_OK : DANECID_ERR_CONFIG;
@@ -170,7 +173,12 @@ int danecid_config_set(struct danecid_config *cfg, const char *key, const char *
 	} else if (strcmp(key, "http-listen") == 0) {
 		r = set_str(&cfg->http_listen, value);
 	} else if (strcmp(key, "methods") == 0) {
-		r = parse_methods(value, cfg->methods, sizeof(cfg->methods));
+		char m[sizeof(cfg->methods)];
+
+		r = parse_methods(value, m, sizeof(m));
+		if (r == DANECID_OK) {
+			memcpy(cfg->methods, m, sizeof(m));
+		}
 	} else if (strcmp(key, "x5u-allow-private") == 0) {
 		r = parse_bool(value, &cfg->x5u_allow_private);
 	} else if (strcmp(key, "reject-on-fail") == 0) {
@@ -203,7 +211,9 @@ int danecid_config_set(struct danecid_config *cfg, const char *key, const char *
 int danecid_config_load(struct danecid_config *cfg, const char *path, char *errbuf, size_t errlen)
 {
 	FILE *f = NULL;
-	char line[LINE_MAX_LEN];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
 	char msg[512];
 	unsigned lineno = 0;
 	int r = DANECID_ERR_INTERNAL;
@@ -213,17 +223,17 @@ int danecid_config_load(struct danecid_config *cfg, const char *path, char *errb
 		cfg_err(errbuf, errlen, "%s: %s", path, strerror(errno));
 		return DANECID_ERR_IO;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		size_t len = strlen(line);
+	while ((got = getline(&line, &cap, f)) != -1) {
 		char *key, *val, *colon, *end;
 
 		lineno++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+		if (got > LINE_MAX_LEN) {
 			cfg_err(errbuf, errlen, "%s:%u: line too long", path, lineno);
 			r = DANECID_ERR_CONFIG;
 			goto out;
 		}
-		if (memchr(line, '\0', len) != NULL && strlen(line) != len) {
+		if (strlen(line) != (size_t)got) {
+			cfg_err(errbuf, errlen, "%s:%u: NUL byte in the line", path, lineno);
 			r = DANECID_ERR_CONFIG;
 			goto out;
 		}
@@ -249,22 +259,40 @@ int danecid_config_load(struct danecid_config *cfg, const char *path, char *errb
 		while (*val == ' ' || *val == '\t') {
 			val++;
 		}
-		/* A '#' after white space starts a comment. */
-		for (char *c = val; *c != '\0'; c++) {
-			if (*c == '#' && (c == val || c[-1] == ' ' || c[-1] == '\t')) {
-				*c = '\0';
-				break;
+		if (*val == '"') {
+			/* A quoted value: everything up to the closing quote, '#' included. */
+			char *close = strchr(val + 1, '"');
+			char *rest;
+
+			if (close == NULL) {
+				cfg_err(errbuf, errlen, "%s:%u: unterminated quote", path, lineno);
+				r = DANECID_ERR_CONFIG;
+				goto out;
 			}
-		}
-		end = val + strlen(val);
-		while (end > val &&
-		       (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t')) {
-			end--;
-		}
-		*end = '\0';
-		if (val[0] == '"' && end - val >= 2 && end[-1] == '"') {
-			end[-1] = '\0';
+			*close = '\0';
+			rest = close + 1;
+			rest += strspn(rest, " \t\r\n");
+			if (*rest != '\0' && *rest != '#') {
+				cfg_err(errbuf, errlen, "%s:%u: text after the closing quote", path,
+				        lineno);
+				r = DANECID_ERR_CONFIG;
+				goto out;
+			}
 			val++;
+		} else {
+			/* A '#' after white space starts a comment. */
+			for (char *c = val; *c != '\0'; c++) {
+				if (*c == '#' && (c == val || c[-1] == ' ' || c[-1] == '\t')) {
+					*c = '\0';
+					break;
+				}
+			}
+			end = val + strlen(val);
+			while (end > val && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' ||
+			                     end[-1] == '\t')) {
+				end--;
+			}
+			*end = '\0';
 		}
 		r = danecid_config_set(cfg, key, val, msg, sizeof(msg));
 		if (r != DANECID_OK) {
@@ -279,6 +307,7 @@ int danecid_config_load(struct danecid_config *cfg, const char *path, char *errb
 	}
 	r = DANECID_OK;
 out:
+	free(line);
 	fclose(f);
 	return r;
 }

@@ -180,6 +180,42 @@ out:
 	return r;
 }
 
+/* The anchor file without ';' comments: ldns-keygen writes ";{id = ...}" after a DNSKEY,
+ * which getdns cannot read. Records hold no quoted strings, so every ';' starts a comment. */
+static FILE *anchors_uncommented(const char *path)
+{
+	FILE *in = NULL, *out = NULL;
+	int c, comment = 0;
+
+	in = fopen(path, "r");
+	if (in == NULL) {
+		return NULL;
+	}
+	out = tmpfile();
+	if (out == NULL) {
+		fclose(in);
+		return NULL;
+	}
+	while ((c = getc(in)) != EOF) {
+		if (c == ';') {
+			comment = 1;
+		} else if (c == '\n') {
+			comment = 0;
+		}
+		if (!comment && putc(c, out) == EOF) {
+			break;
+		}
+	}
+	if (ferror(in) || ferror(out) || fflush(out) != 0) {
+		fclose(in);
+		fclose(out);
+		return NULL;
+	}
+	fclose(in);
+	rewind(out);
+	return out;
+}
+
 static int load_anchors(danecid_dns *dns, const char *path, char *errbuf, size_t errlen)
 {
 	FILE *f = NULL;
@@ -187,7 +223,7 @@ static int load_anchors(danecid_dns *dns, const char *path, char *errbuf, size_t
 	size_t n = 0;
 	int r = DANECID_ERR_INTERNAL;
 
-	f = fopen(path, "r");
+	f = anchors_uncommented(path);
 	if (f == NULL) {
 		set_err(errbuf, errlen, "cannot read trust anchor file %s", path);
 		r = DANECID_ERR_IO;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dane.h"
 #include "policy.h"
 
 static const struct {
@@ -94,9 +95,10 @@ static void trim(const char **p, size_t *len)
 	}
 }
 
-/* A comma-separated list of names mapped to bits; 0 on an unknown name or an empty item. */
+/* A comma-separated list of names mapped to bits. Unknown names and empty items set *bad and
+ * add nothing: an unreadable restriction allows less, never more. */
 static unsigned parse_list(const char *p, size_t len, const char *const *names,
-                           const unsigned *bits, size_t n)
+                           const unsigned *bits, size_t n, bool *bad)
 {
 	unsigned mask = 0;
 
@@ -114,7 +116,7 @@ static unsigned parse_list(const char *p, size_t len, const char *const *names,
 			}
 		}
 		if (k == n) {
-			return 0;
+			*bad = true;
 		}
 		if (comma == NULL) {
 			return mask;
@@ -133,6 +135,7 @@ int danecid_policy_parse_txt(const char *p, size_t len, struct danecid_node_poli
 	static const unsigned ppt_bits[] = {DANECID_PPTBIT_SHAKEN, DANECID_PPTBIT_DIV,
 	                                    DANECID_PPTBIT_BASE};
 	struct danecid_node_policy pol;
+	bool bad = false;
 	int first = 1;
 
 	memset(out, 0, sizeof(*out));
@@ -160,16 +163,11 @@ int danecid_policy_parse_txt(const char *p, size_t len, struct danecid_node_poli
 
 			trim(&name, &nlen);
 			if (tag_is(name, nlen, "attest")) {
-				pol.attest = parse_list(val, vlen, attest_names, attest_bits, 3);
-				if (pol.attest == 0) {
-					return DANECID_ERR_MALFORMED;
-				}
+				pol.attest =
+				    parse_list(val, vlen, attest_names, attest_bits, 3, &bad);
 				pol.attest_set = true;
 			} else if (tag_is(name, nlen, "ppt")) {
-				pol.ppt = parse_list(val, vlen, ppt_names, ppt_bits, 3);
-				if (pol.ppt == 0) {
-					return DANECID_ERR_MALFORMED;
-				}
+				pol.ppt = parse_list(val, vlen, ppt_names, ppt_bits, 3, &bad);
 				pol.ppt_set = true;
 			}
 			/* unknown tags with values are ignored */
@@ -182,7 +180,7 @@ int danecid_policy_parse_txt(const char *p, size_t len, struct danecid_node_poli
 		p = semi + 1;
 	}
 	*out = pol;
-	return DANECID_OK;
+	return bad ? DANECID_ERR_MALFORMED : DANECID_OK;
 }
 
 enum danecid_step danecid_policy_step(const struct danecid_node_facts *f,
@@ -212,8 +210,16 @@ enum danecid_step danecid_policy_step(const struct danecid_node_facts *f,
 	if (f->pol.present && f->pol.deny) {
 		return DANECID_STEP_DECIDE;
 	}
-	if (t->kind == DANECID_DNS_DATA && !t->wildcard && t->n > 0) {
-		return DANECID_STEP_DECIDE;
+	if (t->kind == DANECID_DNS_DATA && !t->wildcard) {
+		/* Only records danecid uses make a TLSA set: others are ignored (SPEC §2). */
+		for (size_t i = 0; i < t->n; i++) {
+			struct danecid_tlsa rec;
+
+			if (danecid_tlsa_parse(t->rr[i].data, t->rr[i].len, &rec) == DANECID_OK &&
+			    danecid_tlsa_usable(&rec)) {
+				return DANECID_STEP_DECIDE;
+			}
+		}
 	}
 	return DANECID_STEP_NEXT;
 }

@@ -35,8 +35,11 @@ struct danecid_node_policy {
  * Parse one TXT string. Not starting with "v=stir1" → DANECID_OK with
  * present = false (another TXT record, ignored). Tags are ';'-separated,
  * white space around them ignored, unknown tags ignored.
- * @return DANECID_OK, or DANECID_ERR_MALFORMED for a v=stir1 record with a bad
- *         attest= or ppt= value (callers treat it as absent and log a warning).
+ * A v=stir1 record with an unknown or empty value in attest= or ppt= gives
+ * DANECID_ERR_MALFORMED, and out is filled all the same so that the record
+ * fails closed: deny and require still hold, and a list keeps only the values
+ * it knows (a list with none allows nothing).
+ * @return DANECID_OK or DANECID_ERR_MALFORMED (callers log a warning and use out).
  */
 int danecid_policy_parse_txt(const char *p, size_t len, struct danecid_node_policy *out);
 
@@ -57,8 +60,9 @@ enum danecid_step {
 /**
  * Decide one prefix (SPEC §3): any BOGUS → STOP dnssec-bogus; an unanswered
  * question → STOP dns-unavailable; INSECURE → STOP dnssec-insecure; a SECURE
- * non-wildcard TLSA set or deny → DECIDE; SECURE NXDOMAIN/NODATA (or only a
- * wildcard answer) → NEXT.
+ * non-wildcard TLSA set with at least one record danecid uses (3 1 0/1/2), or
+ * deny → DECIDE; SECURE NXDOMAIN/NODATA, only records of other usages or
+ * selectors, or only a wildcard answer → NEXT.
  * @param reason receives the reason for STOP.
  * @param dnssec receives the DNSSEC outcome of this step.
  */

@@ -139,9 +139,13 @@ static void txt_policy(const struct danecid_rrset *txt, struct danecid_node_poli
 		struct danecid_node_policy one;
 
 		if (danecid_txt_rdata(txt->rr[i].data, txt->rr[i].len, s, sizeof(s)) !=
-		        DANECID_OK ||
-		    danecid_policy_parse_txt(s, strlen(s), &one) != DANECID_OK || !one.present) {
-			continue; /* malformed or foreign TXT: treated as absent */
+		    DANECID_OK) {
+			continue; /* not a readable TXT string: absent */
+		}
+		/* A v=stir1 record with a bad value still counts, failing closed (policy.h). */
+		(void)danecid_policy_parse_txt(s, strlen(s), &one);
+		if (!one.present) {
+			continue; /* another TXT record */
 		}
 		pol->present = true;
 		pol->deny |= one.deny;
@@ -186,11 +190,13 @@ static int walk_tn(danecid_ctx *ctx, const struct danecid_tn *tn, struct walk *w
 		if (r != DANECID_OK) {
 			return r;
 		}
-		if (tlsa.kind == DANECID_DNS_NXDOMAIN && tlsa.sec == DANECID_DNSSEC_SECURE) {
-			/* The name does not exist: no TXT either, no need to ask. */
+		if ((tlsa.kind == DANECID_DNS_NXDOMAIN && tlsa.sec == DANECID_DNSSEC_SECURE) ||
+		    tlsa.kind == DANECID_DNS_FAIL) {
+			/* The name does not exist, or the server does not answer: the TXT question
+			 * would tell nothing more. */
 			memset(&txt, 0, sizeof(txt));
-			txt.kind = DANECID_DNS_NXDOMAIN;
-			txt.sec = DANECID_DNSSEC_SECURE;
+			txt.kind = tlsa.kind;
+			txt.sec = tlsa.sec;
 		} else {
 			r = danecid_dns_query(ctx->dns, name, DANECID_RR_TXT, &txt);
 			if (r != DANECID_OK) {
@@ -370,6 +376,7 @@ static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
 		                    dest->digits);
 		goto out;
 	}
+	v->method = DANECID_METHOD_DANE;
 	r = walk_tn(ctx, orig, &w);
 	if (r != DANECID_OK) {
 		goto out;
@@ -444,7 +451,6 @@ out:
 	if (r == DANECID_OK && v->reason != DANECID_R_OK && v->verstat == DANECID_VERSTAT_PASSED) {
 		r = DANECID_ERR_INTERNAL; /* never let a failure read as a pass */
 	}
-	v->method = DANECID_METHOD_DANE;
 	walk_clear(&w);
 	danecid_passport_free(pp);
 	return r;

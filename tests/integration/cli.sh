@@ -110,6 +110,12 @@ check "verify prints exactly one line" [ "$(wc -l <"$T/out")" -eq 1 ]
 run "verify from stdin" 0 sh -c "$VERIFY <'$T/call'"
 run "verify with the apex's final dot" 0 "$DANECID" verify --apex e164.test. \
 	--trust-anchor "$TREE/anchor.ds" --upstream "127.0.0.1@$PORT" --now "$NOW" "$T/call"
+ksk=$(grep -l 'DNSKEY[[:space:]]*257 ' "$TREE"/dnssec/K*.key)
+run "verify with a DNSKEY trust anchor as ldns-keygen writes it" 0 "$DANECID" verify \
+	--apex e164.test --trust-anchor "$ksk" --upstream "127.0.0.1@$PORT" --now "$NOW" "$T/call"
+printf 'e164.test. IN A 127.0.0.1\n' >"$T/notanchor"
+run "verify with a trust anchor file of other records" 64 "$DANECID" verify --apex e164.test \
+	--trust-anchor "$T/notanchor" "$T/call"
 cat >"$T/conf" <<CONF
 # a configuration file
 apex: e164.test

@@ -24,6 +24,12 @@ invite "$T/rollover" sip:+12025550124@example.net sip:+14155550100@example.org \
 	"Identity: $(sign carrier2 12025550124 14155550100)"
 expect "block, second key of a rollover" 0 TN-Validation-Passed ok 0 "$T/rollover"
 
+invite "$T/ignored" sip:+12025550144@example.net sip:+14155550100@example.org \
+	"Identity: $(sign carrier 12025550144 14155550100)"
+EXPECT_JSON='"prefix":"120255501"' \
+	expect "node with only a TLSA usage danecid ignores: the block decides" 0 \
+	TN-Validation-Passed ok 0 "$T/ignored"
+
 invite "$T/require-signed" sip:+12025550177@example.net sip:+14155550100@example.org \
 	"Identity: $(sign carrier 12025550177 14155550100)"
 expect "require number, signed" 0 TN-Validation-Passed ok 0 "$T/require-signed"
@@ -73,6 +79,11 @@ expect "carved-out number, signed with the block key" 1 TN-Validation-Failed num
 invite "$T/revoked-unsigned" sip:+12025550166@example.net sip:+14155550100@example.org
 expect "carved-out number, unsigned" 1 TN-Validation-Failed number-revoked 438 \
 	"$T/revoked-unsigned"
+
+invite "$T/revoked-typo" sip:+12025550155@example.net sip:+14155550100@example.org \
+	"Identity: $(sign carrier 12025550155 14155550100)"
+expect "carve-out whose policy has a bad attest= value still revokes" 1 \
+	TN-Validation-Failed number-revoked 438 "$T/revoked-typo"
 
 invite "$T/require" sip:+12025550177@example.net sip:+14155550100@example.org
 expect "require number, unsigned" 1 TN-Validation-Failed identity-required 428 "$T/require"
