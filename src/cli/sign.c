@@ -1,5 +1,4 @@
 /* sign — danecid sign: print a signed Identity header value (RFC 8224 full form). */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,20 +32,6 @@ static void sign_usage(FILE *f)
 	      "  --apex NAME      without --x5u, info is dns:_stir.<node of orig>.<apex>\n"
 	      "                   (default apex: e164.test.)\n",
 	      f);
-}
-
-static int parse_int64(const char *s, int64_t *out)
-{
-	char *end = NULL;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0) {
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 int cli_sign(int argc, char **argv)
@@ -105,7 +90,7 @@ int cli_sign(int argc, char **argv)
 			origid = optarg;
 			break;
 		case 'i':
-			if (parse_int64(optarg, &iat) != 0) {
+			if (cli_parse_seconds(optarg, &iat) != 0) {
 				cli_error("--iat wants seconds since the epoch, not \"%s\"",
 				          optarg);
 				return EXIT_USAGE;

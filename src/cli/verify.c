@@ -91,20 +91,6 @@ static int read_all(FILE *f, char **out, size_t *outlen)
 	return 0;
 }
 
-static int parse_now(const char *s, time_t *now)
-{
-	char *end = NULL;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0) {
-		return -1;
-	}
-	*now = (time_t)v;
-	return 0;
-}
-
 /* Verify one input; returns its exit status. */
 static int verify_one(danecid_ctx *ctx, const char *path, time_t now)
 {
@@ -210,6 +196,7 @@ int cli_verify(int argc, char **argv)
 	danecid_ctx *ctx = NULL;
 	char err[512] = "";
 	time_t now = time(NULL);
+	int64_t now_s;
 	int status = EXIT_USAGE;
 	int c, idx = 0;
 
@@ -226,11 +213,12 @@ int cli_verify(int argc, char **argv)
 			config_file = optarg;
 			break;
 		case 'n':
-			if (parse_now(optarg, &now) != 0) {
+			if (cli_parse_seconds(optarg, &now_s) != 0) {
 				cli_error("--now wants seconds since the epoch, not \"%s\"",
 				          optarg);
 				goto out;
 			}
+			now = (time_t)now_s;
 			break;
 		case 'k':
 			if (nkv == OPT_MAX) {

@@ -2,7 +2,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,21 +10,9 @@
 #include <danecid/danecid.h>
 
 #include "enumname.h"
+#include "util.h"
 
 #define LINE_MAX_LEN 4096
-
-__attribute__((format(printf, 3, 4))) static void cfg_err(char *errbuf, size_t errlen,
-                                                          const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void danecid_config_init(struct danecid_config *cfg)
 {
@@ -146,7 +133,7 @@ int danecid_config_set(struct danecid_config *cfg, const char *key, const char *
 	int r = DANECID_ERR_CONFIG;
 
 	if (key == NULL || value == NULL) {
-		cfg_err(errbuf, errlen, "missing key or value");
+		danecid_errf(errbuf, errlen, "missing key or value");
 		return DANECID_ERR_CONFIG;
 	}
 	if (strcmp(key, "apex") == 0) {
@@ -194,15 +181,15 @@ int danecid_config_set(struct danecid_config *cfg, const char *key, const char *
 	} else if (strcmp(key, "timeout") == 0) {
 		r = parse_uint(value, 10, 60000, &cfg->timeout_ms);
 	} else {
-		cfg_err(errbuf, errlen, "unknown configuration key \"%s\"", key);
+		danecid_errf(errbuf, errlen, "unknown configuration key \"%s\"", key);
 		return DANECID_ERR_CONFIG;
 	}
 	if (r == DANECID_ERR_NOMEM) {
-		cfg_err(errbuf, errlen, "out of memory");
+		danecid_errf(errbuf, errlen, "out of memory");
 		return r;
 	}
 	if (r != DANECID_OK) {
-		cfg_err(errbuf, errlen, "bad value \"%s\" for %s", value, key);
+		danecid_errf(errbuf, errlen, "bad value \"%s\" for %s", value, key);
 		return DANECID_ERR_CONFIG;
 	}
 	return DANECID_OK;
@@ -220,7 +207,7 @@ int danecid_config_load(struct danecid_config *cfg, const char *path, char *errb
 
 	f = fopen(path, "r");
 	if (f == NULL) {
-		cfg_err(errbuf, errlen, "%s: %s", path, strerror(errno));
+		danecid_errf(errbuf, errlen, "%s: %s", path, strerror(errno));
 		return DANECID_ERR_IO;
 	}
 	while ((got = getline(&line, &cap, f)) != -1) {
@@ -228,12 +215,12 @@ int danecid_config_load(struct danecid_config *cfg, const char *path, char *errb
 
 		lineno++;
 		if (got > LINE_MAX_LEN) {
-			cfg_err(errbuf, errlen, "%s:%u: line too long", path, lineno);
+			danecid_errf(errbuf, errlen, "%s:%u: line too long", path, lineno);
 			r = DANECID_ERR_CONFIG;
 			goto out;
 		}
 		if (strlen(line) != (size_t)got) {
-			cfg_err(errbuf, errlen, "%s:%u: NUL byte in the line", path, lineno);
+			danecid_errf(errbuf, errlen, "%s:%u: NUL byte in the line", path, lineno);
 			r = DANECID_ERR_CONFIG;
 			goto out;
 		}
@@ -246,7 +233,8 @@ int danecid_config_load(struct danecid_config *cfg, const char *path, char *errb
 		}
 		colon = strchr(key, ':');
 		if (colon == NULL) {
-			cfg_err(errbuf, errlen, "%s:%u: expected \"key: value\"", path, lineno);
+			danecid_errf(errbuf, errlen, "%s:%u: expected \"key: value\"", path,
+			             lineno);
 			r = DANECID_ERR_CONFIG;
 			goto out;
 		}
@@ -265,7 +253,8 @@ int danecid_config_load(struct danecid_config *cfg, const char *path, char *errb
 			char *rest;
 
 			if (close == NULL) {
-				cfg_err(errbuf, errlen, "%s:%u: unterminated quote", path, lineno);
+				danecid_errf(errbuf, errlen, "%s:%u: unterminated quote", path,
+				             lineno);
 				r = DANECID_ERR_CONFIG;
 				goto out;
 			}
@@ -273,8 +262,8 @@ int danecid_config_load(struct danecid_config *cfg, const char *path, char *errb
 			rest = close + 1;
 			rest += strspn(rest, " \t\r\n");
 			if (*rest != '\0' && *rest != '#') {
-				cfg_err(errbuf, errlen, "%s:%u: text after the closing quote", path,
-				        lineno);
+				danecid_errf(errbuf, errlen, "%s:%u: text after the closing quote",
+				             path, lineno);
 				r = DANECID_ERR_CONFIG;
 				goto out;
 			}
@@ -296,12 +285,12 @@ int danecid_config_load(struct danecid_config *cfg, const char *path, char *errb
 		}
 		r = danecid_config_set(cfg, key, val, msg, sizeof(msg));
 		if (r != DANECID_OK) {
-			cfg_err(errbuf, errlen, "%s:%u: %s", path, lineno, msg);
+			danecid_errf(errbuf, errlen, "%s:%u: %s", path, lineno, msg);
 			goto out;
 		}
 	}
 	if (ferror(f)) {
-		cfg_err(errbuf, errlen, "%s: read error", path);
+		danecid_errf(errbuf, errlen, "%s: read error", path);
 		r = DANECID_ERR_IO;
 		goto out;
 	}

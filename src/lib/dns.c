@@ -29,6 +29,7 @@
 #include <ldns/ldns.h>
 
 #include "dns.h"
+#include "util.h"
 
 #define ANCHORS_MAX   8
 #define NAME_MAX_LEN  256
@@ -44,21 +45,6 @@ struct danecid_dns {
 	size_t n_anchors;
 	uint64_t questions;
 };
-
-#include <stdarg.h>
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *errbuf, size_t errlen,
-                                                          const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Lower-case copy with exactly one final dot. */
 static int name_normalize(const char *in, char *out, size_t outlen)
@@ -173,7 +159,8 @@ static int parse_upstream(const char *up, getdns_list **out, char *errbuf, size_
 	r = DANECID_OK;
 	goto out;
 bad:
-	set_err(errbuf, errlen, "bad upstream \"%s\": want IP[@PORT], e.g. 127.0.0.1@53530", up);
+	danecid_errf(errbuf, errlen, "bad upstream \"%s\": want IP[@PORT], e.g. 127.0.0.1@53530",
+	             up);
 out:
 	getdns_dict_destroy(d);
 	getdns_list_destroy(l);
@@ -225,13 +212,13 @@ static int load_anchors(danecid_dns *dns, const char *path, char *errbuf, size_t
 
 	f = anchors_uncommented(path);
 	if (f == NULL) {
-		set_err(errbuf, errlen, "cannot read trust anchor file %s", path);
+		danecid_errf(errbuf, errlen, "cannot read trust anchor file %s", path);
 		r = DANECID_ERR_IO;
 		goto out;
 	}
 	if (getdns_fp2rr_list(f, &rrs, NULL, 3600) != GETDNS_RETURN_GOOD ||
 	    getdns_list_get_length(rrs, &n) != GETDNS_RETURN_GOOD) {
-		set_err(errbuf, errlen, "trust anchor file %s: not DS/DNSKEY records", path);
+		danecid_errf(errbuf, errlen, "trust anchor file %s: not DS/DNSKEY records", path);
 		r = DANECID_ERR_CONFIG;
 		goto out;
 	}
@@ -245,8 +232,8 @@ static int load_anchors(danecid_dns *dns, const char *path, char *errbuf, size_t
 
 		if (getdns_list_get_dict(rrs, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
 		    (type != GETDNS_RRTYPE_DS && type != GETDNS_RRTYPE_DNSKEY)) {
-			set_err(errbuf, errlen, "trust anchor file %s: only DS and DNSKEY records",
-			        path);
+			danecid_errf(errbuf, errlen,
+			             "trust anchor file %s: only DS and DNSKEY records", path);
 			r = DANECID_ERR_CONFIG;
 			goto out;
 		}
@@ -269,7 +256,8 @@ static int load_anchors(danecid_dns *dns, const char *path, char *errbuf, size_t
 		}
 	}
 	if (dns->n_anchors == 0) {
-		set_err(errbuf, errlen, "trust anchor file %s holds no DS or DNSKEY record", path);
+		danecid_errf(errbuf, errlen, "trust anchor file %s holds no DS or DNSKEY record",
+		             path);
 		r = DANECID_ERR_CONFIG;
 		goto out;
 	}
@@ -312,7 +300,8 @@ int danecid_dns_new(const struct danecid_dns_opts *opts, danecid_dns **out, char
 	int r = DANECID_ERR_INTERNAL;
 
 	if (opts == NULL || out == NULL || opts->upstream == NULL || opts->anchor_file == NULL) {
-		set_err(errbuf, errlen, "%s", "an upstream and a trust anchor file are needed");
+		danecid_errf(errbuf, errlen, "%s",
+		             "an upstream and a trust anchor file are needed");
 		return DANECID_ERR_CONFIG;
 	}
 	*out = NULL;
@@ -332,7 +321,8 @@ int danecid_dns_new(const struct danecid_dns_opts *opts, danecid_dns **out, char
 	}
 	r = make_context(dns, &dns->ctx);
 	if (r != DANECID_OK) {
-		set_err(errbuf, errlen, "%s", "getdns refused the stub settings or the anchors");
+		danecid_errf(errbuf, errlen, "%s",
+		             "getdns refused the stub settings or the anchors");
 		goto out;
 	}
 	dns->ext = getdns_dict_create();

@@ -14,7 +14,6 @@
  * ("alg":"none", empty signature) token is reported as alg-unsupported.
  */
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,27 +27,13 @@
 #include "es256.h"
 #include "passport.h"
 #include "tn.h"
+#include "util.h"
 
 /** Longest attacker-controlled string quoted in an error message. */
 #define QUOTE_MAX 40
 
 /** Length of the base64url text of a 64-byte signature. */
 #define SIG_B64_LEN 86
-
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Copy an untrusted string for an error message: printable ASCII only, bounded. */
 static void quote(const char *s, size_t len, char buf[QUOTE_MAX + 4])
@@ -182,7 +167,7 @@ static int load_part(const char *p, size_t len, const char *what, uint8_t *buf, 
 	size_t n = 0;
 
 	if (danecid_b64url_decode(p, len, buf, &n) != DANECID_OK) {
-		seterr(errbuf, errlen, "JWS %s is not canonical base64url", what);
+		danecid_errf(errbuf, errlen, "JWS %s is not canonical base64url", what);
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
@@ -191,16 +176,16 @@ static int load_part(const char *p, size_t len, const char *what, uint8_t *buf, 
 		if (json_error_code(&jerr) == json_error_out_of_memory) {
 			r = DANECID_ERR_NOMEM;
 		} else if (json_error_code(&jerr) == json_error_duplicate_key) {
-			seterr(errbuf, errlen, "duplicate key in %s", what);
+			danecid_errf(errbuf, errlen, "duplicate key in %s", what);
 			r = DANECID_ERR_MALFORMED;
 		} else {
-			seterr(errbuf, errlen, "%s is not valid JSON: %s", what, jerr.text);
+			danecid_errf(errbuf, errlen, "%s is not valid JSON: %s", what, jerr.text);
 			r = DANECID_ERR_MALFORMED;
 		}
 		goto out;
 	}
 	if (!json_is_object(v)) {
-		seterr(errbuf, errlen, "%s is not a JSON object", what);
+		danecid_errf(errbuf, errlen, "%s is not a JSON object", what);
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
@@ -223,42 +208,42 @@ static int check_header(const json_t *hdr, struct danecid_passport *pp, enum dan
 
 	*why = DANECID_R_IDENTITY_MALFORMED;
 	if ((v = json_object_get(hdr, "alg")) == NULL) {
-		seterr(errbuf, errlen, "header has no alg");
+		danecid_errf(errbuf, errlen, "header has no alg");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	if (!json_is_string(v)) {
-		seterr(errbuf, errlen, "header alg is not a string");
+		danecid_errf(errbuf, errlen, "header alg is not a string");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	if (!json_str_is(v, "ES256")) {
 		quote(json_string_value(v), json_string_length(v), q);
-		seterr(errbuf, errlen, "header alg is \"%s\", only ES256 is supported", q);
+		danecid_errf(errbuf, errlen, "header alg is \"%s\", only ES256 is supported", q);
 		*why = DANECID_R_ALG_UNSUPPORTED;
 		r = DANECID_ERR_UNSUPPORTED;
 		goto out;
 	}
 	if ((v = json_object_get(hdr, "typ")) == NULL) {
-		seterr(errbuf, errlen, "header has no typ");
+		danecid_errf(errbuf, errlen, "header has no typ");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	if (!json_is_string(v)) {
-		seterr(errbuf, errlen, "header typ is not a string");
+		danecid_errf(errbuf, errlen, "header typ is not a string");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	if (!json_str_is(v, "passport")) {
 		quote(json_string_value(v), json_string_length(v), q);
-		seterr(errbuf, errlen, "header typ is \"%s\", expected \"passport\"", q);
+		danecid_errf(errbuf, errlen, "header typ is \"%s\", expected \"passport\"", q);
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	if ((v = json_object_get(hdr, "ppt")) == NULL) {
 		pp->ppt = DANECID_PPT_BASE;
 	} else if (!json_is_string(v)) {
-		seterr(errbuf, errlen, "header ppt is not a string");
+		danecid_errf(errbuf, errlen, "header ppt is not a string");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	} else if (json_str_is(v, "shaken")) {
@@ -267,14 +252,14 @@ static int check_header(const json_t *hdr, struct danecid_passport *pp, enum dan
 		pp->ppt = DANECID_PPT_DIV;
 	} else {
 		quote(json_string_value(v), json_string_length(v), q);
-		seterr(errbuf, errlen, "header ppt \"%s\" is not supported", q);
+		danecid_errf(errbuf, errlen, "header ppt \"%s\" is not supported", q);
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	/* RFC 7515 §4.1.11: every extension named in crit must be understood: only ppt is. */
 	if ((v = json_object_get(hdr, "crit")) != NULL) {
 		if (!json_is_array(v) || json_array_size(v) == 0) {
-			seterr(errbuf, errlen, "header crit is not a non-empty array");
+			danecid_errf(errbuf, errlen, "header crit is not a non-empty array");
 			r = DANECID_ERR_MALFORMED;
 			goto out;
 		}
@@ -286,8 +271,8 @@ static int check_header(const json_t *hdr, struct danecid_passport *pp, enum dan
 				} else {
 					strcpy(q, "(not a string)");
 				}
-				seterr(errbuf, errlen, "header crit lists \"%s\", not understood",
-				       q);
+				danecid_errf(errbuf, errlen,
+				             "header crit lists \"%s\", not understood", q);
 				r = DANECID_ERR_MALFORMED;
 				goto out;
 			}
@@ -295,7 +280,7 @@ static int check_header(const json_t *hdr, struct danecid_passport *pp, enum dan
 	}
 	if ((v = json_object_get(hdr, "x5u")) != NULL) {
 		if (!json_is_string(v)) {
-			seterr(errbuf, errlen, "header x5u is not a string");
+			danecid_errf(errbuf, errlen, "header x5u is not a string");
 			r = DANECID_ERR_MALFORMED;
 			goto out;
 		}
@@ -316,12 +301,12 @@ static int claim_tn(const json_t *v, const char *what, struct danecid_tn *tn, ch
 	char q[QUOTE_MAX + 4];
 
 	if (!json_is_string(v)) {
-		seterr(errbuf, errlen, "claims %s is missing or not a string", what);
+		danecid_errf(errbuf, errlen, "claims %s is missing or not a string", what);
 		return DANECID_ERR_MALFORMED;
 	}
 	if (danecid_tn_canon(json_string_value(v), json_string_length(v), true, tn) != DANECID_OK) {
 		quote(json_string_value(v), json_string_length(v), q);
-		seterr(errbuf, errlen, "claims %s \"%s\" is not a telephone number", what, q);
+		danecid_errf(errbuf, errlen, "claims %s \"%s\" is not a telephone number", what, q);
 		return DANECID_ERR_MALFORMED;
 	}
 	return DANECID_OK;
@@ -338,19 +323,19 @@ static int check_claims(const json_t *claims, struct danecid_passport *pp, char 
 	size_t i;
 
 	if ((v = json_object_get(claims, "iat")) == NULL) {
-		seterr(errbuf, errlen, "claims have no iat");
+		danecid_errf(errbuf, errlen, "claims have no iat");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	if (!json_is_integer(v)) {
-		seterr(errbuf, errlen, "claims iat is not an integer");
+		danecid_errf(errbuf, errlen, "claims iat is not an integer");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	pp->iat = (int64_t)json_integer_value(v);
 
 	if (!json_is_object(v = json_object_get(claims, "orig"))) {
-		seterr(errbuf, errlen, "claims orig is missing or not an object");
+		danecid_errf(errbuf, errlen, "claims orig is missing or not an object");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
@@ -360,23 +345,24 @@ static int check_claims(const json_t *claims, struct danecid_passport *pp, char 
 	}
 
 	if (!json_is_object(v = json_object_get(claims, "dest"))) {
-		seterr(errbuf, errlen, "claims dest is missing or not an object");
+		danecid_errf(errbuf, errlen, "claims dest is missing or not an object");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	if (!json_is_array(tns = json_object_get(v, "tn"))) {
-		seterr(errbuf, errlen, "claims dest.tn is missing or not an array");
+		danecid_errf(errbuf, errlen, "claims dest.tn is missing or not an array");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	if (json_array_size(tns) == 0) {
-		seterr(errbuf, errlen, "claims dest.tn is empty");
+		danecid_errf(errbuf, errlen, "claims dest.tn is empty");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	if (json_array_size(tns) > DANECID_DEST_MAX) {
-		seterr(errbuf, errlen, "claims dest.tn has %zu entries, at most %d are supported",
-		       json_array_size(tns), DANECID_DEST_MAX);
+		danecid_errf(errbuf, errlen,
+		             "claims dest.tn has %zu entries, at most %d are supported",
+		             json_array_size(tns), DANECID_DEST_MAX);
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
@@ -391,33 +377,33 @@ static int check_claims(const json_t *claims, struct danecid_passport *pp, char 
 
 	if ((v = json_object_get(claims, "attest")) == NULL) {
 		if (ppt != NULL) {
-			seterr(errbuf, errlen, "claims attest is missing (required for ppt %s)",
-			       ppt);
+			danecid_errf(errbuf, errlen,
+			             "claims attest is missing (required for ppt %s)", ppt);
 			r = DANECID_ERR_MALFORMED;
 			goto out;
 		}
 	} else if (!json_is_string(v)) {
-		seterr(errbuf, errlen, "claims attest is not a string");
+		danecid_errf(errbuf, errlen, "claims attest is not a string");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	} else if (json_str_is(v, "A") || json_str_is(v, "B") || json_str_is(v, "C")) {
 		pp->attest = json_string_value(v)[0];
 	} else {
 		quote(json_string_value(v), json_string_length(v), q);
-		seterr(errbuf, errlen, "claims attest \"%s\" is not A, B or C", q);
+		danecid_errf(errbuf, errlen, "claims attest \"%s\" is not A, B or C", q);
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 
 	if ((v = json_object_get(claims, "origid")) == NULL) {
 		if (ppt != NULL) {
-			seterr(errbuf, errlen, "claims origid is missing (required for ppt %s)",
-			       ppt);
+			danecid_errf(errbuf, errlen,
+			             "claims origid is missing (required for ppt %s)", ppt);
 			r = DANECID_ERR_MALFORMED;
 			goto out;
 		}
 	} else if (!json_is_string(v)) {
-		seterr(errbuf, errlen, "claims origid is not a string");
+		danecid_errf(errbuf, errlen, "claims origid is not a string");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	} else if ((pp->origid = strdup(json_string_value(v))) == NULL) {
@@ -444,14 +430,14 @@ int danecid_passport_parse(const char *jws, size_t len, struct danecid_passport 
 		errbuf[0] = '\0';
 	}
 	if (out == NULL || (jws == NULL && len != 0)) {
-		seterr(errbuf, errlen, "invalid argument");
+		danecid_errf(errbuf, errlen, "invalid argument");
 		r = DANECID_ERR_INVAL;
 		goto out;
 	}
 	*out = NULL;
 	if (len > DANECID_JWS_MAX) {
-		seterr(errbuf, errlen, "JWS is %zu bytes, longer than the limit of %d", len,
-		       DANECID_JWS_MAX);
+		danecid_errf(errbuf, errlen, "JWS is %zu bytes, longer than the limit of %d", len,
+		             DANECID_JWS_MAX);
 		r = DANECID_ERR_TOO_LONG;
 		goto out;
 	}
@@ -464,8 +450,8 @@ int danecid_passport_parse(const char *jws, size_t len, struct danecid_passport 
 		}
 	}
 	if (ndots != 2) {
-		seterr(errbuf, errlen, "JWS has %zu part%s, expected 3", ndots + 1,
-		       ndots == 0 ? "" : "s");
+		danecid_errf(errbuf, errlen, "JWS has %zu part%s, expected 3", ndots + 1,
+		             ndots == 0 ? "" : "s");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
@@ -473,7 +459,8 @@ int danecid_passport_parse(const char *jws, size_t len, struct danecid_passport 
 	plen = (size_t)(dot[1] - dot[0] - 1);
 	slen = len - hlen - plen - 2;
 	if (hlen == 0 || plen == 0) {
-		seterr(errbuf, errlen, "JWS %s part is empty", hlen == 0 ? "header" : "payload");
+		danecid_errf(errbuf, errlen, "JWS %s part is empty",
+		             hlen == 0 ? "header" : "payload");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
@@ -494,17 +481,17 @@ int danecid_passport_parse(const char *jws, size_t len, struct danecid_passport 
 	}
 
 	if (slen == 0) {
-		seterr(errbuf, errlen, "JWS signature part is empty");
+		danecid_errf(errbuf, errlen, "JWS signature part is empty");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	if (danecid_b64url_decode(dot[1] + 1, slen, buf, &n) != DANECID_OK) {
-		seterr(errbuf, errlen, "JWS signature is not canonical base64url");
+		danecid_errf(errbuf, errlen, "JWS signature is not canonical base64url");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}
 	if (n != sizeof(pp->sig)) {
-		seterr(errbuf, errlen, "signature is %zu bytes, ES256 needs 64", n);
+		danecid_errf(errbuf, errlen, "signature is %zu bytes, ES256 needs 64", n);
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}

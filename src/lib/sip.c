@@ -24,7 +24,6 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -35,6 +34,7 @@
 #include <danecid/error.h>
 
 #include "sip.h"
+#include "util.h"
 
 /* Largest message accepted (a STIR INVITE is 1–3 KiB). */
 #define SIP_MAX_LEN 65536
@@ -107,19 +107,6 @@ static void sip_init_once(void)
 void danecid_sip_init(void)
 {
 	pthread_once(&sip_once, sip_init_once);
-}
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *errbuf, size_t errlen,
-                                                          const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
 }
 
 static bool is_ws(char c)
@@ -233,7 +220,7 @@ static int uri_text(osip_uri_t *uri, const char *what, char **out, char *errbuf,
 	char *s = NULL;
 
 	if (uri == NULL || osip_uri_to_str(uri, &s) != 0 || s == NULL) {
-		set_err(errbuf, errlen, "%s: no usable URI", what);
+		danecid_errf(errbuf, errlen, "%s: no usable URI", what);
 		return DANECID_ERR_NOT_SIP;
 	}
 	*out = take_osip_str(s);
@@ -251,8 +238,8 @@ static int pai_uri(const char *value, char **out, char *errbuf, size_t errlen)
 		goto out;
 	}
 	if (value == NULL || osip_from_parse(addr, value) != 0) {
-		set_err(errbuf, errlen, "P-Asserted-Identity: cannot parse \"%s\"",
-		        value != NULL ? value : "");
+		danecid_errf(errbuf, errlen, "P-Asserted-Identity: cannot parse \"%s\"",
+		             value != NULL ? value : "");
 		r = DANECID_ERR_NOT_SIP;
 		goto out;
 	}
@@ -359,7 +346,7 @@ static int extract(osip_message_t *msg, struct danecid_sip_req *req, char *errbu
 		}
 	}
 	if (osip_call_id_to_str(msg->call_id, &s) != 0 || s == NULL) {
-		set_err(errbuf, errlen, "Call-ID: unusable value");
+		danecid_errf(errbuf, errlen, "Call-ID: unusable value");
 		r = DANECID_ERR_NOT_SIP;
 		goto out;
 	}
@@ -377,25 +364,25 @@ out:
 static int check_request(const osip_message_t *msg, char *errbuf, size_t errlen)
 {
 	if (msg->sip_method == NULL || msg->status_code != 0) {
-		set_err(errbuf, errlen, "a response, not a request");
+		danecid_errf(errbuf, errlen, "a response, not a request");
 		return DANECID_ERR_NOT_SIP;
 	}
 	if (msg->sip_version == NULL || strcasecmp(msg->sip_version, "SIP/2.0") != 0) {
-		set_err(errbuf, errlen, "unsupported SIP version \"%s\"",
-		        msg->sip_version != NULL ? msg->sip_version : "");
+		danecid_errf(errbuf, errlen, "unsupported SIP version \"%s\"",
+		             msg->sip_version != NULL ? msg->sip_version : "");
 		return DANECID_ERR_NOT_SIP;
 	}
 	if (msg->from == NULL || msg->to == NULL || msg->call_id == NULL || msg->cseq == NULL) {
-		set_err(errbuf, errlen, "missing %s header",
-		        msg->from == NULL      ? "From"
-		        : msg->to == NULL      ? "To"
-		        : msg->call_id == NULL ? "Call-ID"
-		                               : "CSeq");
+		danecid_errf(errbuf, errlen, "missing %s header",
+		             msg->from == NULL      ? "From"
+		             : msg->to == NULL      ? "To"
+		             : msg->call_id == NULL ? "Call-ID"
+		                                    : "CSeq");
 		return DANECID_ERR_MISSING_HEADER;
 	}
 	if (msg->cseq->method == NULL || strcmp(msg->cseq->method, msg->sip_method) != 0) {
-		set_err(errbuf, errlen, "CSeq method does not match the request method %s",
-		        msg->sip_method);
+		danecid_errf(errbuf, errlen, "CSeq method does not match the request method %s",
+		             msg->sip_method);
 		return DANECID_ERR_NOT_SIP;
 	}
 	return DANECID_OK;
@@ -410,49 +397,50 @@ int danecid_sip_parse(const char *p, size_t len, struct danecid_sip_req **out, c
 	struct head_scan hs;
 	char *buf = NULL;
 
-	set_err(errbuf, errlen, "%s", "");
+	danecid_errf(errbuf, errlen, "%s", "");
 	if (out == NULL || (p == NULL && len > 0)) {
-		set_err(errbuf, errlen, "invalid argument");
+		danecid_errf(errbuf, errlen, "invalid argument");
 		r = DANECID_ERR_INVAL;
 		goto out;
 	}
 	*out = NULL;
 	if (len > SIP_MAX_LEN) {
-		set_err(errbuf, errlen, "message of %zu bytes exceeds %d", len, SIP_MAX_LEN);
+		danecid_errf(errbuf, errlen, "message of %zu bytes exceeds %d", len, SIP_MAX_LEN);
 		r = DANECID_ERR_TOO_LONG;
 		goto out;
 	}
 	if (len == 0) {
-		set_err(errbuf, errlen, "empty message");
+		danecid_errf(errbuf, errlen, "empty message");
 		r = DANECID_ERR_NOT_SIP;
 		goto out;
 	}
 	scan_head(p, len, &hs);
 	if (memchr(p, '\0', hs.head_len) != NULL) {
-		set_err(errbuf, errlen, "NUL byte in the message head");
+		danecid_errf(errbuf, errlen, "NUL byte in the message head");
 		r = DANECID_ERR_NOT_SIP;
 		goto out;
 	}
 	if (!hs.complete) {
-		set_err(errbuf, errlen, "no blank line after the headers (truncated message?)");
+		danecid_errf(errbuf, errlen,
+		             "no blank line after the headers (truncated message?)");
 		r = DANECID_ERR_NOT_SIP;
 		goto out;
 	}
 	if (hs.response) {
-		set_err(errbuf, errlen, "a response, not a request");
+		danecid_errf(errbuf, errlen, "a response, not a request");
 		r = DANECID_ERR_NOT_SIP;
 		goto out;
 	}
 	for (int k = HDR_FROM; k <= HDR_CSEQ; k++) {
 		if (hs.count[k] > 1) {
-			set_err(errbuf, errlen, "%s header appears %u times", hdr_names[k],
-			        hs.count[k]);
+			danecid_errf(errbuf, errlen, "%s header appears %u times", hdr_names[k],
+			             hs.count[k]);
 			r = DANECID_ERR_DUP_HEADER;
 			goto out;
 		}
 	}
 	if (hs.esc_nul != NULL) {
-		set_err(errbuf, errlen, "escaped NUL (%%00) in %s", hs.esc_nul);
+		danecid_errf(errbuf, errlen, "escaped NUL (%%00) in %s", hs.esc_nul);
 		r = DANECID_ERR_NOT_SIP;
 		goto out;
 	}
@@ -470,7 +458,7 @@ int danecid_sip_parse(const char *p, size_t len, struct danecid_sip_req **out, c
 		goto out;
 	}
 	if (osip_message_parse(msg, buf, len) != 0) {
-		set_err(errbuf, errlen, "not a parseable SIP message");
+		danecid_errf(errbuf, errlen, "not a parseable SIP message");
 		r = DANECID_ERR_NOT_SIP;
 		goto out;
 	}
@@ -488,7 +476,7 @@ int danecid_sip_parse(const char *p, size_t len, struct danecid_sip_req **out, c
 	}
 	*out = req;
 	req = NULL;
-	set_err(errbuf, errlen, "%s", "");
+	danecid_errf(errbuf, errlen, "%s", "");
 	r = DANECID_OK;
 out:
 	danecid_sip_req_free(req);

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <openssl/evp.h>
@@ -16,6 +14,7 @@
 #include <danecid/error.h>
 
 #include "dane.h"
+#include "guard.h"
 
 /* A fixed P-256 SPKI (the public key of test_es256) with digests from sha256sum/sha512sum. */
 static const char fixed_spki_hex[] =
@@ -437,20 +436,19 @@ static void test_format_round_trip(void **state)
 /* RDATA against a PROT_NONE page: parsing and matching never read past its length. */
 static void test_guard_page(void **state)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	uint8_t *base;
+	static const uint8_t threes[3] = {3, 3, 3};
+	struct guard g;
 
 	(void)state;
-	base = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(base != MAP_FAILED);
-	assert_int_equal(mprotect(base + page, page, PROT_NONE), 0);
+	guard_open(&g);
 	for (int m = 0; m <= 2; m++) {
 		uint8_t a[200];
+		uint8_t buf[3 + sizeof(a)];
 		size_t alen = assoc(m, keys.spki, keys.len, a);
-		uint8_t *rd = base + page - (3 + alen);
+		size_t n = rdata(3, 1, (uint8_t)m, a, alen, buf);
+		const uint8_t *rd = guard_place(&g, buf, n);
 		struct danecid_tlsa t;
 
-		rdata(3, 1, (uint8_t)m, a, alen, rd);
 		assert_int_equal(danecid_tlsa_parse(rd, 3 + alen, &t), DANECID_OK);
 		assert_true(danecid_tlsa_match(&t, keys.spki, keys.len));
 		assert_false(danecid_tlsa_match(&t, keys.other, keys.other_len));
@@ -458,11 +456,10 @@ static void test_guard_page(void **state)
 	for (size_t len = 0; len < 4; len++) {
 		struct danecid_tlsa t;
 
-		memset(base + page - len, 3, len);
-		assert_int_equal(danecid_tlsa_parse(base + page - len, len, &t),
+		assert_int_equal(danecid_tlsa_parse(guard_place(&g, threes, len), len, &t),
 		                 DANECID_ERR_MALFORMED);
 	}
-	assert_int_equal(munmap(base, 2 * page), 0);
+	guard_close(&g);
 }
 
 int main(void)

@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -18,6 +16,7 @@
 #include <danecid/error.h>
 
 #include "es256.h"
+#include "guard.h"
 #include "passport.h"
 #include "tn.h"
 
@@ -806,30 +805,26 @@ static void length_limit(void **state)
 /* Parse with the token ending at a page boundary: any read past len faults. */
 static void guard_page(void **state)
 {
-	long pagesz = sysconf(_SC_PAGESIZE);
-	char *jws = sign_ref(), *map, *at;
+	char *jws = sign_ref();
 	size_t len = strlen(jws);
 	struct danecid_passport *pp = NULL;
 	enum danecid_reason why;
+	struct guard g;
 
-	assert_true(pagesz > 0 && (size_t)pagesz > len);
-	map = mmap(NULL, (size_t)pagesz * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	           -1, 0);
-	assert_true(map != MAP_FAILED);
-	assert_int_equal(mprotect(map + pagesz, (size_t)pagesz, PROT_NONE), 0);
-	at = map + pagesz - len;
-	memcpy(at, jws, len);
-	assert_int_equal(danecid_passport_parse(at, len, &pp, &why, NULL, 0), DANECID_OK);
+	guard_open(&g);
+	assert_true(g.page > len);
+	assert_int_equal(danecid_passport_parse(guard_place(&g, jws, len), len, &pp, &why, NULL, 0),
+	                 DANECID_OK);
 	assert_int_equal(danecid_passport_verify_sig(pp, test_key), 1);
 	danecid_passport_free(pp);
 	/* every proper prefix fails without reading further */
 	for (size_t n = 0; n < len; n += 7) {
-		memmove(map + pagesz - n, jws, n);
 		pp = NULL;
-		assert_true(danecid_passport_parse(map + pagesz - n, n, &pp, &why, NULL, 0) < 0);
+		assert_true(danecid_passport_parse(guard_place(&g, jws, n), n, &pp, &why, NULL, 0) <
+		            0);
 		assert_null(pp);
 	}
-	assert_int_equal(munmap(map, (size_t)pagesz * 2), 0);
+	guard_close(&g);
 	free(jws);
 }
 

@@ -7,13 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include <danecid/error.h>
 
+#include "guard.h"
 #include "sip.h"
 #include "tn.h"
 
@@ -661,59 +660,24 @@ static void test_identity_parse_len(void **state)
 
 /* --- guard page: inputs that end where a PROT_NONE page begins --- */
 
-struct guard {
-	char *base;
-	size_t page;
-};
-
-static int guard_setup(void **state)
-{
-	static struct guard g;
-
-	g.page = (size_t)sysconf(_SC_PAGESIZE);
-	g.base = mmap(NULL, 2 * g.page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (g.base == MAP_FAILED) {
-		return -1;
-	}
-	if (mprotect(g.base + g.page, g.page, PROT_NONE) != 0) {
-		munmap(g.base, 2 * g.page);
-		return -1;
-	}
-	*state = &g;
-	return 0;
-}
-
-static int guard_teardown(void **state)
-{
-	struct guard *g = *state;
-
-	return munmap(g->base, 2 * g->page);
-}
-
-static const char *guard_place(const struct guard *g, const char *p, size_t len)
-{
-	char *dst = g->base + g->page - len;
-
-	memcpy(dst, p, len);
-	return dst;
-}
-
 static void test_guard_identity(void **state)
 {
-	const struct guard *g = *state;
+	struct guard g;
 	const char *inputs[] = {
 	    JWS1 ";info=<https://cert.example.org/passport.cer>;alg=ES256;ppt=\"shaken\"",
 	    "a ; INFO = \"x\\\"y\" ; alg = ES256 ; ppt = <z> ",
 	    "abc;info=<x;alg=\"y",
 	};
 
+	(void)state;
+	guard_open(&g);
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
 		size_t len = strlen(inputs[i]);
 
 		for (size_t k = 0; k <= len; k++) {
 			struct danecid_identity a;
 			struct danecid_identity b;
-			int r1 = danecid_identity_parse(guard_place(g, inputs[i], k), k, &a);
+			int r1 = danecid_identity_parse(guard_place(&g, inputs[i], k), k, &a);
 			int r2 = danecid_identity_parse(inputs[i], k, &b);
 
 			assert_int_equal(r1, r2);
@@ -724,16 +688,19 @@ static void test_guard_identity(void **state)
 			}
 		}
 	}
+	guard_close(&g);
 }
 
 static void test_guard_sip(void **state)
 {
-	const struct guard *g = *state;
+	struct guard g;
 	const char *msgs[] = {invite_full, invite_compact};
 	struct danecid_sip_req *req = NULL;
 
+	(void)state;
+	guard_open(&g);
 	/* the whole message, then every prefix (the truncations hit every scanner state) */
-	assert_int_equal(danecid_sip_parse(guard_place(g, invite_full, strlen(invite_full)),
+	assert_int_equal(danecid_sip_parse(guard_place(&g, invite_full, strlen(invite_full)),
 	                                   strlen(invite_full), &req, NULL, 0),
 	                 DANECID_OK);
 	check_full_invite(req);
@@ -744,7 +711,7 @@ static void test_guard_sip(void **state)
 		for (size_t k = 0; k < len; k++) {
 			struct danecid_sip_req *a = NULL;
 			struct danecid_sip_req *b = NULL;
-			int r1 = danecid_sip_parse(guard_place(g, msgs[i], k), k, &a, NULL, 0);
+			int r1 = danecid_sip_parse(guard_place(&g, msgs[i], k), k, &a, NULL, 0);
 			int r2 = danecid_sip_parse(msgs[i], k, &b, NULL, 0);
 
 			assert_int_equal(r1, r2);
@@ -752,6 +719,7 @@ static void test_guard_sip(void **state)
 			danecid_sip_req_free(b);
 		}
 	}
+	guard_close(&g);
 }
 
 /* --- torture corpora --- */
@@ -1102,8 +1070,8 @@ int main(void)
 	    cmocka_unit_test(test_args),
 	    cmocka_unit_test(test_identity_parse),
 	    cmocka_unit_test(test_identity_parse_len),
-	    cmocka_unit_test_setup_teardown(test_guard_identity, guard_setup, guard_teardown),
-	    cmocka_unit_test_setup_teardown(test_guard_sip, guard_setup, guard_teardown),
+	    cmocka_unit_test(test_guard_identity),
+	    cmocka_unit_test(test_guard_sip),
 	    cmocka_unit_test(test_rfc4475),
 	    cmocka_unit_test(test_rfc5118),
 	    cmocka_unit_test(test_rfc4475_details),

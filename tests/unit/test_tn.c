@@ -5,13 +5,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include <danecid/error.h>
 
+#include "guard.h"
 #include "tn.h"
 
 #define OK       DANECID_OK
@@ -232,59 +231,22 @@ static void test_bad_args(void **state)
 	assert_int_equal(danecid_tn_from_uri(NULL, 0, true, &tn), DANECID_ERR_NOT_TN);
 }
 
-/* A page of readable memory followed by a PROT_NONE page: a read past the input crashes. */
-struct guard {
-	char *base;
-	size_t page;
-};
-
-static int guard_setup(void **state)
-{
-	static struct guard g;
-
-	g.page = (size_t)sysconf(_SC_PAGESIZE);
-	g.base = mmap(NULL, 2 * g.page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (g.base == MAP_FAILED) {
-		return -1;
-	}
-	if (mprotect(g.base + g.page, g.page, PROT_NONE) != 0) {
-		munmap(g.base, 2 * g.page);
-		return -1;
-	}
-	*state = &g;
-	return 0;
-}
-
-static int guard_teardown(void **state)
-{
-	struct guard *g = *state;
-
-	return munmap(g->base, 2 * g->page);
-}
-
-/* Copy [p, p+len) so that it ends exactly at the guard page. */
-static const char *guard_place(const struct guard *g, const char *p, size_t len)
-{
-	char *dst = g->base + g->page - len;
-
-	memcpy(dst, p, len);
-	return dst;
-}
-
 /* Every prefix of every row, placed against the guard page, gives the same result as a
  * normal copy; the full rows give the table's result. */
 static void test_guard_page(void **state)
 {
-	const struct guard *g = *state;
+	struct guard g;
 	struct danecid_tn a;
 	struct danecid_tn b;
 
+	(void)state;
+	guard_open(&g);
 	for (size_t i = 0; i < sizeof(uri_rows) / sizeof(uri_rows[0]); i++) {
 		const struct row *t = &uri_rows[i];
 		size_t len = t->len != 0 ? t->len : strlen(t->in);
 
 		for (size_t k = 0; k <= len; k++) {
-			const char *p = guard_place(g, t->in, k);
+			const char *p = guard_place(&g, t->in, k);
 			int r1 = danecid_tn_from_uri(p, k, t->assume_global, &a);
 			int r2 = danecid_tn_from_uri(t->in, k, t->assume_global, &b);
 			int r3 = danecid_tn_canon(p, k, t->assume_global, &a);
@@ -300,10 +262,11 @@ static void test_guard_page(void **state)
 	for (size_t i = 0; i < sizeof(canon_rows) / sizeof(canon_rows[0]); i++) {
 		const struct row *t = &canon_rows[i];
 		size_t len = t->len != 0 ? t->len : strlen(t->in);
-		const char *p = guard_place(g, t->in, len);
+		const char *p = guard_place(&g, t->in, len);
 
 		assert_int_equal(danecid_tn_canon(p, len, t->assume_global, &a), t->err);
 	}
+	guard_close(&g);
 }
 
 int main(void)
@@ -312,7 +275,7 @@ int main(void)
 	    cmocka_unit_test(test_canon_table),
 	    cmocka_unit_test(test_uri_table),
 	    cmocka_unit_test(test_bad_args),
-	    cmocka_unit_test_setup_teardown(test_guard_page, guard_setup, guard_teardown),
+	    cmocka_unit_test(test_guard_page),
 	};
 
 	return cmocka_run_group_tests_name("tn", tests, NULL, NULL);
