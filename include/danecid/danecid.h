@@ -17,6 +17,8 @@ extern "C" {
 #define DANECID_TN_MAX 15
 /** Most dest numbers carried in a verdict. */
 #define DANECID_DEST_MAX 8
+/** Most Identity header values evaluated for one call. */
+#define DANECID_IDENTITY_MAX 8
 
 /** 3GPP verstat values (TS 24.229). */
 enum danecid_verstat {
@@ -109,11 +111,15 @@ struct danecid_config {
 	unsigned freshness;   /**< seconds an iat may be in the past */
 	unsigned future_skew; /**< seconds an iat may be in the future */
 	unsigned timeout_ms;  /**< time limit of one DNS question */
+	unsigned deadline_ms; /**< daemon: answer by then whatever happens (default 1500) */
+	unsigned workers;     /**< daemon: verification threads (default 8) */
+	int log_level;        /**< daemon: syslog priority, 3 err .. 7 debug (default 6) */
 };
 
 /**
  * Set the defaults (SPEC): methods dane, assume-global yes, min-prefix 1,
- * freshness 60, future-skew 5, timeout 1500 ms; upstream stays NULL (the
+ * freshness 60, future-skew 5, timeout 1500 ms, deadline 1500 ms,
+ * workers 8, log-level info; upstream stays NULL (the
  * context then asks 127.0.0.1@53).
  */
 void danecid_config_init(struct danecid_config *cfg);
@@ -148,8 +154,25 @@ typedef struct danecid_ctx danecid_ctx;
 int danecid_ctx_new(const struct danecid_config *cfg, danecid_ctx **out, char *errbuf,
                     size_t errlen);
 
+/**
+ * Create a context like danecid_ctx_new() that shares the replay cache of
+ * another, so that a PASSporT seen through one is a replay through the other
+ * (worker threads, and a configuration reloaded while running). Each context
+ * has its own DNS client: use one context per thread. The shared cache lives
+ * as long as any context using it.
+ * @param share a context whose replay cache to share (not NULL).
+ */
+int danecid_ctx_new_shared(const struct danecid_config *cfg, danecid_ctx *share, danecid_ctx **out,
+                           char *errbuf, size_t errlen);
+
 /** Free a context. NULL is allowed. */
 void danecid_ctx_free(danecid_ctx *ctx);
+
+/** DNS questions this context has asked so far. */
+uint64_t danecid_ctx_dns_questions(const danecid_ctx *ctx);
+
+/** PASSporTs held by the context's (possibly shared) replay cache. */
+size_t danecid_ctx_replay_entries(const danecid_ctx *ctx);
 
 /**
  * Verify one SIP request as on the wire.
@@ -161,6 +184,26 @@ void danecid_ctx_free(danecid_ctx *ctx);
  */
 int danecid_verify(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
                    struct danecid_verdict *out);
+
+/** A call described by its parts rather than a SIP message (the HTTP interface). */
+struct danecid_request {
+	const char *orig;            /**< calling TN, '+' and separators allowed */
+	const char *const *dest;     /**< called TNs; each must be in the PASSporT dest */
+	size_t n_dest;               /**< at most DANECID_DEST_MAX */
+	const char *const *identity; /**< Identity header values (full form) */
+	size_t n_identity;           /**< at most DANECID_IDENTITY_MAX; 0: unsigned call */
+	const char *dialog;          /**< replay dialog; NULL: each request is its own dialog,
+	                                  so any PASSporT seen before is a replay */
+};
+
+/**
+ * Verify a call given by its parts, with the same rules as danecid_verify().
+ * @param out always filled: on any error it holds a non-passing verdict.
+ * @return DANECID_OK when a verdict was reached, DANECID_ERR_INVAL for a
+ *         request that breaks the limits above.
+ */
+int danecid_verify_request(danecid_ctx *ctx, const struct danecid_request *rq, time_t now,
+                           struct danecid_verdict *out);
 
 /** The SPEC token of a reason ("ok", "stale", ...). Never NULL. */
 const char *danecid_reason_token(enum danecid_reason reason);

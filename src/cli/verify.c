@@ -187,6 +187,9 @@ int cli_verify(int argc, char **argv)
 	    {"min-prefix", required_argument, NULL, 'k'},
 	    {"assume-global", required_argument, NULL, 'k'},
 	    {"timeout", required_argument, NULL, 'k'},
+	    {"deadline", required_argument, NULL, 'k'},
+	    {"workers", required_argument, NULL, 'k'},
+	    {"log-level", required_argument, NULL, 'k'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct danecid_config cfg;

@@ -23,6 +23,9 @@ void danecid_config_init(struct danecid_config *cfg)
 	cfg->freshness = 60;
 	cfg->future_skew = 5;
 	cfg->timeout_ms = 1500;
+	cfg->deadline_ms = 1500;
+	cfg->workers = 8;
+	cfg->log_level = 6;
 }
 
 void danecid_config_clear(struct danecid_config *cfg)
@@ -81,6 +84,19 @@ static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
 	}
 	*out = (unsigned)n;
 	return DANECID_OK;
+}
+
+static int parse_level(const char *v, int *out)
+{
+	static const char *const names[] = {"err", "warning", "notice", "info", "debug"};
+
+	for (int i = 0; i < 5; i++) {
+		if (strcasecmp(v, names[i]) == 0) {
+			*out = 3 + i;
+			return DANECID_OK;
+		}
+	}
+	return DANECID_ERR_CONFIG;
 }
 
 static int parse_methods(const char *v, char *methods, size_t cap)
@@ -180,6 +196,12 @@ int danecid_config_set(struct danecid_config *cfg, const char *key, const char *
 		r = parse_uint(value, 0, 3600, &cfg->future_skew);
 	} else if (strcmp(key, "timeout") == 0) {
 		r = parse_uint(value, 10, 60000, &cfg->timeout_ms);
+	} else if (strcmp(key, "deadline") == 0) {
+		r = parse_uint(value, 10, 60000, &cfg->deadline_ms);
+	} else if (strcmp(key, "workers") == 0) {
+		r = parse_uint(value, 1, 256, &cfg->workers);
+	} else if (strcmp(key, "log-level") == 0) {
+		r = parse_level(value, &cfg->log_level);
 	} else {
 		danecid_errf(errbuf, errlen, "unknown configuration key \"%s\"", key);
 		return DANECID_ERR_CONFIG;

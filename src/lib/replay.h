@@ -7,7 +7,7 @@
 #include <time.h>
 
 /** A replay cache. Memory is bounded by the freshness window (entries expire) and by a hard
- *  cap on entries. Not thread-safe: one owner. */
+ *  cap on entries. Thread-safe; reference-counted so several contexts can share one. */
 typedef struct danecid_replay danecid_replay;
 
 /**
@@ -17,13 +17,17 @@ typedef struct danecid_replay danecid_replay;
  */
 int danecid_replay_new(size_t max_entries, danecid_replay **out);
 
-/** Free a cache. NULL is allowed. */
+/** Take one more reference to a cache; returns rp. */
+danecid_replay *danecid_replay_ref(danecid_replay *rp);
+
+/** Drop one reference; the last frees the cache. NULL is allowed. */
 void danecid_replay_free(danecid_replay *rp);
 
 /**
  * Check a PASSporT and remember it.
  * @param key the PASSporT's replay key (a digest of its signed content).
- * @param dialog,dialog_len the dialog it arrived in (the Call-ID).
+ * @param dialog,dialog_len the dialog it arrived in (the Call-ID); NULL when the
+ *        request has no dialog: then any earlier sighting is a replay.
  * @param now the clock.
  * @param expires when the PASSporT goes stale anyway; it is forgotten then.
  * @return 0 new or a retransmission in the same dialog; 1 a replay (seen in

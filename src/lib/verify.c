@@ -58,8 +58,8 @@ struct walk {
 	char detail[DANECID_ENUM_NAME_MAX + 48];
 };
 
-int danecid_ctx_new(const struct danecid_config *cfg, danecid_ctx **out, char *errbuf,
-                    size_t errlen)
+static int ctx_create(const struct danecid_config *cfg, danecid_ctx *share, danecid_ctx **out,
+                      char *errbuf, size_t errlen)
 {
 	danecid_ctx *ctx = NULL;
 	struct danecid_dns_opts opts;
@@ -104,9 +104,13 @@ int danecid_ctx_new(const struct danecid_config *cfg, danecid_ctx **out, char *e
 	if (r != DANECID_OK) {
 		goto out;
 	}
-	r = danecid_replay_new(0, &ctx->replay);
-	if (r != DANECID_OK) {
-		goto out;
+	if (share != NULL) {
+		ctx->replay = danecid_replay_ref(share->replay);
+	} else {
+		r = danecid_replay_new(0, &ctx->replay);
+		if (r != DANECID_OK) {
+			goto out;
+		}
 	}
 	danecid_sip_init();
 	*out = ctx;
@@ -115,6 +119,32 @@ int danecid_ctx_new(const struct danecid_config *cfg, danecid_ctx **out, char *e
 out:
 	danecid_ctx_free(ctx);
 	return r;
+}
+
+int danecid_ctx_new(const struct danecid_config *cfg, danecid_ctx **out, char *errbuf,
+                    size_t errlen)
+{
+	return ctx_create(cfg, NULL, out, errbuf, errlen);
+}
+
+int danecid_ctx_new_shared(const struct danecid_config *cfg, danecid_ctx *share, danecid_ctx **out,
+                           char *errbuf, size_t errlen)
+{
+	if (share == NULL) {
+		*out = NULL;
+		return DANECID_ERR_INVAL;
+	}
+	return ctx_create(cfg, share, out, errbuf, errlen);
+}
+
+uint64_t danecid_ctx_dns_questions(const danecid_ctx *ctx)
+{
+	return danecid_dns_questions(ctx->dns);
+}
+
+size_t danecid_ctx_replay_entries(const danecid_ctx *ctx)
+{
+	return danecid_replay_count(ctx->replay);
 }
 
 void danecid_ctx_free(danecid_ctx *ctx)
@@ -236,6 +266,31 @@ static int walk_tn(danecid_ctx *ctx, const struct danecid_tn *tn, struct walk *w
 	return DANECID_OK;
 }
 
+/* One call: who calls whom, in which dialog, and the walk for the caller (done at most once,
+ * when the first Identity header gets that far). */
+struct call {
+	const struct danecid_tn *orig;
+	const struct danecid_tn *dests; /* the called numbers; NULL when none is a TN */
+	size_t n_dests;
+	const char *dialog; /* replay dialog (Call-ID); NULL: every request is its own dialog */
+	struct walk w;
+	bool walked;
+};
+
+static int call_walk(danecid_ctx *ctx, struct call *c)
+{
+	int r;
+
+	if (c->walked) {
+		return DANECID_OK;
+	}
+	r = walk_tn(ctx, c->orig, &c->w);
+	if (r == DANECID_OK) {
+		c->walked = true;
+	}
+	return r;
+}
+
 /* 0 < r < n and 0 < s < n for the P-256 group order n. */
 static bool sig_in_range(const uint8_t sig[64])
 {
@@ -307,19 +362,18 @@ static void walk_verdict(const struct walk *w, const struct danecid_tn *orig,
 	}
 }
 
-static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
-                         const struct danecid_identity *id, const struct danecid_tn *orig,
-                         const struct danecid_tn *dest, time_t now, struct danecid_verdict *v)
+static int eval_identity(danecid_ctx *ctx, struct call *c, const struct danecid_identity *id,
+                         time_t now, struct danecid_verdict *v)
 {
+	const struct danecid_tn *orig = c->orig;
+	const struct walk *w = &c->w;
 	struct danecid_passport *pp = NULL;
-	struct walk w;
 	enum danecid_reason why = DANECID_R_IDENTITY_MALFORMED;
 	char err[200] = "";
 	int hash_only = 0;
 	int r = DANECID_ERR_INTERNAL;
 	int ok;
 
-	memset(&w, 0, sizeof(w));
 	if (id->alg != NULL && strcmp(id->alg, "ES256") != 0) {
 		danecid_verdict_set(v, DANECID_R_ALG_UNSUPPORTED,
 		                    "Identity alg=%.32s, only ES256 is supported", id->alg);
@@ -360,35 +414,38 @@ static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
 		                    ctx->freshness, ctx->future_skew);
 		goto out;
 	}
-	if (dest == NULL) {
+	if (c->n_dests == 0) {
 		danecid_verdict_set(v, DANECID_R_DEST_MISMATCH,
-		                    "the called party (To, Request-URI) is not a telephone number");
+		                    "the called party is not a telephone number");
 		goto out;
 	}
-	why = danecid_passport_check_binding(pp, orig, dest);
-	if (why == DANECID_R_ORIG_MISMATCH) {
-		danecid_verdict_set(v, why, "PASSporT orig %s, call from %s", pp->orig.digits,
-		                    orig->digits);
-		goto out;
-	}
-	if (why != DANECID_R_OK) {
-		danecid_verdict_set(v, why, "call to %s is not among the PASSporT dest numbers",
-		                    dest->digits);
-		goto out;
+	for (size_t i = 0; i < c->n_dests; i++) {
+		why = danecid_passport_check_binding(pp, orig, &c->dests[i]);
+		if (why == DANECID_R_ORIG_MISMATCH) {
+			danecid_verdict_set(v, why, "PASSporT orig %s, call from %s",
+			                    pp->orig.digits, orig->digits);
+			goto out;
+		}
+		if (why != DANECID_R_OK) {
+			danecid_verdict_set(v, why,
+			                    "call to %s is not among the PASSporT dest numbers",
+			                    c->dests[i].digits);
+			goto out;
+		}
 	}
 	v->method = DANECID_METHOD_DANE;
-	r = walk_tn(ctx, orig, &w);
+	r = call_walk(ctx, c);
 	if (r != DANECID_OK) {
 		goto out;
 	}
-	v->dnssec = w.dnssec;
-	if (w.step != DANECID_STEP_DECIDE) {
-		walk_verdict(&w, orig, v);
+	v->dnssec = w->dnssec;
+	if (w->step != DANECID_STEP_DECIDE) {
+		walk_verdict(w, orig, v);
 		goto out;
 	}
-	set_prefix(v, orig, w.prefix_len);
-	if (w.pol.deny) {
-		danecid_verdict_set(v, DANECID_R_NUMBER_REVOKED, "revoked by %s", w.detail);
+	set_prefix(v, orig, w->prefix_len);
+	if (w->pol.deny) {
+		danecid_verdict_set(v, DANECID_R_NUMBER_REVOKED, "revoked by %s", w->detail);
 		goto out;
 	}
 	if (!sig_in_range(pp->sig)) {
@@ -396,7 +453,7 @@ static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
 		                    "signature r or s is out of range (0 or >= n)");
 		goto out;
 	}
-	ok = authorized(&w, pp, &hash_only);
+	ok = authorized(w, pp, &hash_only);
 	if (ok < 0) {
 		r = ok;
 		goto out;
@@ -404,38 +461,39 @@ static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
 	if (ok == 0) {
 		danecid_verdict_set(
 		    v, DANECID_R_KEY_NOT_AUTHORIZED,
-		    "signature verifies under none of the %zu key(s) at %s%s", w.tlsa.n, w.detail,
+		    "signature verifies under none of the %zu key(s) at %s%s", w->tlsa.n, w->detail,
 		    hash_only > 0 ? " (digest-only records need the x5u certificate)" : "");
 		goto out;
 	}
-	if (w.pol.attest_set) {
+	if (w->pol.attest_set) {
 		unsigned bit = pp->attest == 'A'   ? DANECID_ATTEST_A
 		               : pp->attest == 'B' ? DANECID_ATTEST_B
 		               : pp->attest == 'C' ? DANECID_ATTEST_C
 		                                   : 0;
 
-		if ((w.pol.attest & bit) == 0) {
+		if ((w->pol.attest & bit) == 0) {
 			danecid_verdict_set(v, DANECID_R_ATTEST_NOT_ALLOWED,
 			                    "attestation %c is not allowed by %s",
-			                    pp->attest != 0 ? pp->attest : '-', w.detail);
+			                    pp->attest != 0 ? pp->attest : '-', w->detail);
 			goto out;
 		}
 	}
-	if (w.pol.ppt_set) {
+	if (w->pol.ppt_set) {
 		unsigned bit = pp->ppt == DANECID_PPT_SHAKEN ? DANECID_PPTBIT_SHAKEN
 		               : pp->ppt == DANECID_PPT_DIV  ? DANECID_PPTBIT_DIV
 		                                             : DANECID_PPTBIT_BASE;
 
-		if ((w.pol.ppt & bit) == 0) {
+		if ((w->pol.ppt & bit) == 0) {
 			danecid_verdict_set(
 			    v, DANECID_R_PPT_NOT_ALLOWED, "PASSporT type %s is not allowed by %s",
 			    danecid_ppt_name(pp->ppt) != NULL ? danecid_ppt_name(pp->ppt) : "base",
-			    w.detail);
+			    w->detail);
 			goto out;
 		}
 	}
-	ok = danecid_replay_check(ctx->replay, pp->replay_key, req->call_id, strlen(req->call_id),
-	                          now, (time_t)pp->iat + (time_t)ctx->freshness);
+	ok = danecid_replay_check(ctx->replay, pp->replay_key, c->dialog,
+	                          c->dialog != NULL ? strlen(c->dialog) : 0, now,
+	                          (time_t)pp->iat + (time_t)ctx->freshness);
 	if (ok < 0) {
 		r = ok;
 		goto out;
@@ -445,50 +503,44 @@ static int eval_identity(danecid_ctx *ctx, const struct danecid_sip_req *req,
 		                    "this PASSporT was already seen in another dialog");
 		goto out;
 	}
-	danecid_verdict_set(v, DANECID_R_OK, "signed by a key published at %s", w.detail);
+	danecid_verdict_set(v, DANECID_R_OK, "signed by a key published at %s", w->detail);
 	r = DANECID_OK;
 out:
 	if (r == DANECID_OK && v->reason != DANECID_R_OK && v->verstat == DANECID_VERSTAT_PASSED) {
 		r = DANECID_ERR_INTERNAL; /* never let a failure read as a pass */
 	}
-	walk_clear(&w);
 	danecid_passport_free(pp);
 	return r;
 }
 
 /* An unsigned call: revoked or `require` numbers fail, others cannot be decided. */
-static int eval_unsigned(danecid_ctx *ctx, const struct danecid_tn *orig, struct danecid_verdict *v)
+static int eval_unsigned(danecid_ctx *ctx, struct call *c, struct danecid_verdict *v)
 {
-	struct walk w;
+	const struct walk *w = &c->w;
 	int r;
 
-	r = walk_tn(ctx, orig, &w);
+	r = call_walk(ctx, c);
 	if (r != DANECID_OK) {
 		return r;
 	}
-	v->dnssec = w.dnssec;
+	v->dnssec = w->dnssec;
 	v->method = DANECID_METHOD_DANE;
-	if (w.step == DANECID_STEP_STOP && w.reason == DANECID_R_DNSSEC_BOGUS) {
-		danecid_verdict_set(v, DANECID_R_DNSSEC_BOGUS, "unsigned call; %s", w.detail);
-	} else if (w.step == DANECID_STEP_DECIDE && w.pol.deny) {
-		set_prefix(v, orig, w.prefix_len);
+	if (w->step == DANECID_STEP_DECIDE) {
+		set_prefix(v, c->orig, w->prefix_len);
+	}
+	if (w->step == DANECID_STEP_STOP && w->reason == DANECID_R_DNSSEC_BOGUS) {
+		danecid_verdict_set(v, DANECID_R_DNSSEC_BOGUS, "unsigned call; %s", w->detail);
+	} else if (w->step == DANECID_STEP_DECIDE && w->pol.deny) {
 		danecid_verdict_set(v, DANECID_R_NUMBER_REVOKED, "unsigned call; revoked by %s",
-		                    w.detail);
-	} else if (w.require) {
-		if (w.step == DANECID_STEP_DECIDE) {
-			set_prefix(v, orig, w.prefix_len);
-		}
+		                    w->detail);
+	} else if (w->require) {
 		danecid_verdict_set(v, DANECID_R_IDENTITY_REQUIRED,
 		                    "unsigned call from a number whose holder requires a PASSporT "
 		                    "(%s)",
-		                    w.detail);
+		                    w->detail);
 	} else {
-		if (w.step == DANECID_STEP_DECIDE) {
-			set_prefix(v, orig, w.prefix_len);
-		}
 		danecid_verdict_set(v, DANECID_R_NO_IDENTITY, "the request has no Identity header");
 	}
-	walk_clear(&w);
 	return DANECID_OK;
 }
 
@@ -512,58 +564,25 @@ static void fail_closed(struct danecid_verdict *v, int err)
 	                    danecid_strerror(err));
 }
 
-int danecid_verify(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
-                   struct danecid_verdict *out)
+/* The checks shared by every front-end, once the call's numbers and headers are known. */
+static void verify_call(danecid_ctx *ctx, struct call *c, const struct danecid_identity *ids,
+                        size_t n_ids, time_t now, struct danecid_verdict *out)
 {
-	struct danecid_sip_req *req = NULL;
-	struct danecid_tn orig, dest;
-	bool have_dest = false;
-	char err[200] = "";
-	int r = DANECID_ERR_INTERNAL;
+	int r;
 
-	memset(out, 0, sizeof(*out));
-	danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not verified");
-	r = danecid_sip_parse(msg, len, &req, err, sizeof(err));
-	if (r != DANECID_OK) {
-		danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not a SIP request: %s",
-		                    err[0] != '\0' ? err : danecid_strerror(r));
-		goto out;
-	}
-	r = danecid_tn_from_uri(req->n_pai > 0 ? req->pai[0] : req->from_uri,
-	                        strlen(req->n_pai > 0 ? req->pai[0] : req->from_uri),
-	                        ctx->assume_global, &orig);
-	if (r != DANECID_OK) {
-		danecid_verdict_set(out, DANECID_R_NOT_A_TN,
-		                    "the caller (%s) is not a global telephone number",
-		                    req->n_pai > 0 ? "P-Asserted-Identity" : "From");
-		r = DANECID_OK;
-		goto out;
-	}
-	memcpy(out->orig, orig.digits, orig.len + 1);
-	if (danecid_tn_from_uri(req->to_uri, strlen(req->to_uri), ctx->assume_global, &dest) ==
-	        DANECID_OK ||
-	    danecid_tn_from_uri(req->ruri, strlen(req->ruri), ctx->assume_global, &dest) ==
-	        DANECID_OK) {
-		have_dest = true;
-		memcpy(out->dest[0], dest.digits, dest.len + 1);
-		out->n_dest = 1;
-	}
-	if (req->n_identity == 0) {
-		r = eval_unsigned(ctx, &orig, out);
+	if (n_ids == 0) {
+		r = eval_unsigned(ctx, c, out);
 		if (r != DANECID_OK) {
 			fail_closed(out, r);
-			r = DANECID_OK;
 		}
-		goto out;
+		return;
 	}
-	for (size_t i = 0; i < req->n_identity; i++) {
+	for (size_t i = 0; i < n_ids; i++) {
 		struct danecid_verdict v = *out;
 
-		r = eval_identity(ctx, req, &req->identity[i], &orig, have_dest ? &dest : NULL, now,
-		                  &v);
+		r = eval_identity(ctx, c, &ids[i], now, &v);
 		if (r != DANECID_OK) {
 			fail_closed(&v, r);
-			r = DANECID_OK;
 		}
 		if (i == 0 || rank(&v) > rank(out)) {
 			*out = v;
@@ -572,8 +591,126 @@ int danecid_verify(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
 			break;
 		}
 	}
+}
+
+static void verdict_init(struct danecid_verdict *out)
+{
+	memset(out, 0, sizeof(*out));
+	danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not verified");
+}
+
+int danecid_verify(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
+                   struct danecid_verdict *out)
+{
+	struct danecid_sip_req *req = NULL;
+	struct danecid_tn orig, dest;
+	struct call c;
+	const char *caller;
+	char err[200] = "";
+	int r = DANECID_ERR_INTERNAL;
+
+	verdict_init(out);
+	memset(&c, 0, sizeof(c));
+	r = danecid_sip_parse(msg, len, &req, err, sizeof(err));
+	if (r != DANECID_OK) {
+		danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not a SIP request: %s",
+		                    err[0] != '\0' ? err : danecid_strerror(r));
+		goto out;
+	}
+	caller = req->n_pai > 0 ? req->pai[0] : req->from_uri;
+	if (danecid_tn_from_uri(caller, strlen(caller), ctx->assume_global, &orig) != DANECID_OK) {
+		danecid_verdict_set(out, DANECID_R_NOT_A_TN,
+		                    "the caller (%s) is not a global telephone number",
+		                    req->n_pai > 0 ? "P-Asserted-Identity" : "From");
+		r = DANECID_OK;
+		goto out;
+	}
+	memcpy(out->orig, orig.digits, orig.len + 1);
+	c.orig = &orig;
+	c.dialog = req->call_id;
+	if (danecid_tn_from_uri(req->to_uri, strlen(req->to_uri), ctx->assume_global, &dest) ==
+	        DANECID_OK ||
+	    danecid_tn_from_uri(req->ruri, strlen(req->ruri), ctx->assume_global, &dest) ==
+	        DANECID_OK) {
+		c.dests = &dest;
+		c.n_dests = 1;
+		memcpy(out->dest[0], dest.digits, dest.len + 1);
+		out->n_dest = 1;
+	}
+	verify_call(ctx, &c, req->identity, req->n_identity, now, out);
 	r = DANECID_OK;
 out:
+	walk_clear(&c.w);
 	danecid_sip_req_free(req);
+	return r;
+}
+
+int danecid_verify_request(danecid_ctx *ctx, const struct danecid_request *rq, time_t now,
+                           struct danecid_verdict *out)
+{
+	struct danecid_tn orig, dests[DANECID_DEST_MAX];
+	struct danecid_identity ids[DANECID_IDENTITY_MAX];
+	bool owned[DANECID_IDENTITY_MAX] = {false};
+	size_t n_ids = 0;
+	struct call c;
+	int r = DANECID_ERR_INTERNAL;
+
+	verdict_init(out);
+	memset(&c, 0, sizeof(c));
+	memset(ids, 0, sizeof(ids));
+	if (rq == NULL || rq->orig == NULL || rq->n_dest > DANECID_DEST_MAX ||
+	    rq->n_identity > DANECID_IDENTITY_MAX || (rq->n_dest > 0 && rq->dest == NULL) ||
+	    (rq->n_identity > 0 && rq->identity == NULL)) {
+		danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not a verification request");
+		return DANECID_ERR_INVAL;
+	}
+	if (danecid_tn_canon(rq->orig, strlen(rq->orig), ctx->assume_global, &orig) != DANECID_OK) {
+		danecid_verdict_set(out, DANECID_R_NOT_A_TN,
+		                    "the caller is not a global telephone number");
+		return DANECID_OK;
+	}
+	memcpy(out->orig, orig.digits, orig.len + 1);
+	for (size_t i = 0; i < rq->n_dest; i++) {
+		if (rq->dest[i] == NULL ||
+		    danecid_tn_canon(rq->dest[i], strlen(rq->dest[i]), ctx->assume_global,
+		                     &dests[c.n_dests]) != DANECID_OK) {
+			continue; /* not a TN: it cannot be bound to a PASSporT */
+		}
+		memcpy(out->dest[out->n_dest++], dests[c.n_dests].digits, dests[c.n_dests].len + 1);
+		c.n_dests++;
+	}
+	if (rq->n_dest > 0 && c.n_dests < rq->n_dest) {
+		c.n_dests = 0; /* a called party that is not a TN fails the binding */
+	}
+	c.orig = &orig;
+	c.dests = c.n_dests > 0 ? dests : NULL;
+	c.dialog = rq->dialog;
+	for (size_t i = 0; i < rq->n_identity; i++) {
+		const char *v = rq->identity[i] != NULL ? rq->identity[i] : "";
+
+		r = danecid_identity_parse(v, strlen(v), &ids[n_ids]);
+		if (r == DANECID_ERR_NOMEM) {
+			fail_closed(out, r);
+			goto out;
+		}
+		if (r != DANECID_OK) {
+			/* kept with an empty JWS: reported as identity-malformed */
+			memset(&ids[n_ids], 0, sizeof(ids[n_ids]));
+			ids[n_ids].jws = (char *)"";
+			ids[n_ids].raw = (char *)"";
+		} else {
+			owned[n_ids] = true;
+		}
+		n_ids++;
+	}
+	verify_call(ctx, &c, ids, n_ids, now, out);
+	r = DANECID_OK;
+out:
+	for (size_t i = 0; i < n_ids; i++) {
+		if (owned[i]) {
+			danecid_identity_clear(&ids[i]);
+		}
+	}
+	walk_clear(&c.w);
 	return r;
 }

@@ -17,6 +17,7 @@ tap_n=0
 tap_failed=0
 
 cleanup() {
+	[ -z "${DPID:-}" ] || { kill -KILL "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; }
 	[ -d "$TREE" ] && "$top_srcdir/zones/serve" stop "$TREE" >/dev/null 2>&1
 	rm -rf "$WORK"
 }
@@ -123,4 +124,66 @@ expect() {
 		not_ok "$name" "want exit $want_exit $want_verstat $want_reason $want_code ${EXPECT_JSON:-}" \
 			"got exit $status: $last" "stderr: $(cat "$WORK/stderr")"
 	fi
+}
+
+# start_daemon [KEY: VALUE...]: write $WORK/danecidd.conf for the signed tree (plus the given
+# lines) and start danecidd on free loopback ports. Sets DPID, SIP_PORT, HTTP_PORT, DCONF.
+DANECIDD="$top_builddir/src/daemon/danecidd"
+DPID=
+start_daemon() {
+	tries=0
+	while [ $tries -lt 10 ]; do
+		tries=$((tries + 1))
+		SIP_PORT=$((20000 + ($$ * 7 + tries * 104729 + $(date +%N | sed 's/^0*//') % 9973) % 30000))
+		HTTP_PORT=$((SIP_PORT + 1))
+		DCONF="$WORK/danecidd.conf"
+		{
+			echo "apex: e164.test"
+			echo "trust-anchor: $TREE/anchor.ds"
+			echo "upstream: 127.0.0.1@$PORT"
+			echo "sip-listen: 127.0.0.1@$SIP_PORT"
+			echo "http-listen: 127.0.0.1@$HTTP_PORT"
+			echo "workers: 4"
+			for line in "$@"; do
+				echo "$line"
+			done
+		} >"$DCONF"
+		"$DANECIDD" -c "$DCONF" 2>>"$WORK/danecidd.log" &
+		DPID=$!
+		i=0
+		while [ $i -lt 50 ]; do
+			if curl -fsS -m 1 "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1; then
+				return 0
+			fi
+			kill -0 "$DPID" 2>/dev/null || break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+		DPID=
+	done
+	echo "Bail out! danecidd did not start: $(tail -5 "$WORK/danecidd.log")"
+	exit 1
+}
+
+# stop_daemon: SIGTERM, and the exit status of danecidd (124 if it did not stop within 5 s).
+stop_daemon() {
+	[ -n "$DPID" ] || return 0
+	kill -TERM "$DPID" 2>/dev/null
+	i=0
+	while kill -0 "$DPID" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$DPID" 2>/dev/null; then
+		kill -KILL "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+		DPID=
+		return 124
+	fi
+	wait "$DPID"
+	st=$?
+	DPID=
+	return $st
 }

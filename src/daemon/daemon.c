@@ -1,0 +1,611 @@
+/* daemon — the core of danecidd: configuration generations, jobs, deadlines, workers.
+ *
+ * Outline of operations:
+ *  - A generation is one loaded configuration with one verification context per
+ *    worker thread (a getdns context is used by one thread at a time). Every
+ *    context shares one replay cache, across reloads too.
+ *  - A front-end submits a job in the loop thread. The job holds a reference to
+ *    the generation in force, a copy of its input and a deadline timer, and
+ *    goes to the worker pool.
+ *  - A worker verifies with its own context of the job's generation, then hands
+ *    the job back to the loop through a pipe.
+ *  - The loop answers exactly once: with the worker's verdict, or at the
+ *    deadline with No-TN-Validation / dns-unavailable (the SIP server is never
+ *    left waiting). A job is freed when both the worker and the loop are done.
+ *  - SIGHUP loads the file again and, if it is valid, builds a new generation;
+ *    jobs in flight finish on the old one, which is freed with its last job.
+ *    A broken file is logged and the running generation stays.
+ *  - SIGTERM and SIGINT stop the front-ends and the loop; workers are joined.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "daemon.h"
+#include "http.h"
+#include "log.h"
+#include "main.h"
+#include "pool.h"
+#include "sipfront.h"
+
+#define QUEUE_PER_WORKER 256
+
+/* One configuration in force and its contexts. */
+struct gen {
+	struct danecid_config cfg;
+	danecid_ctx **ctx; /* one per worker */
+	unsigned n;
+	atomic_uint refs;
+};
+
+enum job_kind { JOB_SIP, JOB_REQUEST };
+
+struct dd_job {
+	struct dd *d;
+	struct gen *gen;
+	enum dd_frontend fe;
+	enum job_kind kind;
+	char *msg; /* JOB_SIP */
+	size_t len;
+	struct danecid_request rq; /* JOB_REQUEST: strings owned below */
+	char **strs;
+	size_t n_strs;
+	time_t now;
+	struct timespec started;
+	struct event *deadline;
+	dd_done_fn done;
+	void *arg;
+	bool answered;  /* loop: done was called (or the job was cancelled) */
+	bool cancelled; /* loop */
+	/* written by the worker, read by the loop after the pipe */
+	struct danecid_verdict verdict;
+	int err;
+	uint64_t questions;
+};
+
+struct dd {
+	char *config_path;
+	struct event_base *base;
+	struct gen *gen;
+	struct dd_pool *pool;
+	int pipe_rd, pipe_wr;
+	struct event *pipe_ev;
+	struct event *sig_term, *sig_int, *sig_hup;
+	struct dd_metrics *metrics;
+	struct dd_sip *sip;
+	struct dd_http *http;
+	size_t inflight;
+	unsigned workers;
+	char *sip_listen, *http_listen;
+};
+
+static void gen_unref(struct gen *g)
+{
+	if (g == NULL || atomic_fetch_sub(&g->refs, 1) != 1) {
+		return;
+	}
+	for (unsigned i = 0; i < g->n; i++) {
+		danecid_ctx_free(g->ctx[i]);
+	}
+	free(g->ctx);
+	danecid_config_clear(&g->cfg);
+	free(g);
+}
+
+static struct gen *gen_ref(struct gen *g)
+{
+	atomic_fetch_add(&g->refs, 1);
+	return g;
+}
+
+static int copy_config(const struct danecid_config *from, struct danecid_config *to)
+{
+	char *const *src[] = {&from->apex,    &from->trust_anchor, &from->upstream,
+	                      &from->ca_file, &from->crl_file,     &from->x5u_tls_ca_file,
+	                      &from->spc_map, &from->sip_listen,   &from->http_listen};
+	char **dst[] = {&to->apex,    &to->trust_anchor, &to->upstream,
+	                &to->ca_file, &to->crl_file,     &to->x5u_tls_ca_file,
+	                &to->spc_map, &to->sip_listen,   &to->http_listen};
+
+	*to = *from;
+	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
+		*dst[i] = NULL;
+	}
+	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
+		if (*src[i] != NULL && (*dst[i] = strdup(*src[i])) == NULL) {
+			danecid_config_clear(to);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A generation from a configuration; contexts share the replay cache of share (if any). */
+static int gen_new(const struct danecid_config *cfg, unsigned n, struct gen *share,
+                   struct gen **out, char *errbuf, size_t errlen)
+{
+	struct gen *g = calloc(1, sizeof(*g));
+	int r;
+
+	*out = NULL;
+	if (g == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	atomic_init(&g->refs, 1);
+	g->ctx = calloc(n, sizeof(*g->ctx));
+	if (g->ctx == NULL || copy_config(cfg, &g->cfg) != 0) {
+		free(g->ctx);
+		free(g);
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		danecid_ctx *from = share != NULL ? share->ctx[0] : (i > 0 ? g->ctx[0] : NULL);
+
+		if (from != NULL) {
+			r = danecid_ctx_new_shared(cfg, from, &g->ctx[i], errbuf, errlen);
+		} else {
+			r = danecid_ctx_new(cfg, &g->ctx[i], errbuf, errlen);
+		}
+		g->n = i + (r == DANECID_OK ? 1 : 0);
+		if (r != DANECID_OK) {
+			gen_unref(g);
+			return -1;
+		}
+	}
+	*out = g;
+	return 0;
+}
+
+static int load_config(const char *path, struct danecid_config *cfg, char *errbuf, size_t errlen)
+{
+	danecid_config_init(cfg);
+	if (danecid_config_load(cfg, path, errbuf, errlen) != DANECID_OK) {
+		danecid_config_clear(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void job_free(struct dd_job *job)
+{
+	if (job->deadline != NULL) {
+		event_free(job->deadline);
+	}
+	gen_unref(job->gen);
+	free(job->msg);
+	for (size_t i = 0; i < job->n_strs; i++) {
+		free(job->strs[i]);
+	}
+	free(job->strs);
+	free((void *)job->rq.dest);
+	free((void *)job->rq.identity);
+	free(job);
+}
+
+/* The loop answers a job once, whoever comes first. */
+static void job_answer(struct dd_job *job, const struct danecid_verdict *v, int err,
+                       bool by_deadline)
+{
+	struct dd *d = job->d;
+
+	if (job->answered) {
+		return;
+	}
+	job->answered = true;
+	if (job->deadline != NULL) {
+		event_del(job->deadline);
+	}
+	d->inflight--;
+	dd_metrics_set_inflight(d->metrics, d->inflight);
+	dd_metrics_verdict(d->metrics, job->fe, v, since(&job->started), by_deadline);
+	if (by_deadline) {
+		dd_log(DD_WARN, "verification passed its deadline: answered %s/%s",
+		       danecid_verstat_name(v->verstat), danecid_reason_token(v->reason));
+	}
+	job->done(v, err, job->arg);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct dd_job *job = arg;
+	struct danecid_verdict v;
+
+	(void)fd;
+	(void)what;
+	memset(&v, 0, sizeof(v));
+	v.verstat = DANECID_VERSTAT_NO_VALIDATION;
+	v.reason = DANECID_R_DNS_UNAVAILABLE;
+	v.sip_code = 0;
+	snprintf(v.detail, sizeof(v.detail), "no verdict within the deadline of %u ms",
+	         job->gen->cfg.deadline_ms);
+	job_answer(job, &v, DANECID_OK, true);
+}
+
+/* Worker thread. */
+static void work(void *p, unsigned worker, void *arg)
+{
+	struct dd_job *job = p;
+	struct dd *d = arg;
+	danecid_ctx *ctx = job->gen->ctx[worker % job->gen->n];
+	uint64_t q0 = danecid_ctx_dns_questions(ctx);
+	ssize_t w;
+
+	if (job->kind == JOB_SIP) {
+		job->err = danecid_verify(ctx, job->msg, job->len, job->now, &job->verdict);
+	} else {
+		job->err = danecid_verify_request(ctx, &job->rq, job->now, &job->verdict);
+	}
+	job->questions = danecid_ctx_dns_questions(ctx) - q0;
+	do {
+		w = write(d->pipe_wr, &job, sizeof(job));
+	} while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)sizeof(job)) {
+		dd_log(DD_ERR, "worker could not hand a job back: %s", strerror(errno));
+	}
+}
+
+/* Loop: jobs back from workers. */
+static void on_pipe(evutil_socket_t fd, short what, void *arg)
+{
+	struct dd *d = arg;
+	struct dd_job *jobs[64];
+	ssize_t n;
+
+	(void)what;
+	while ((n = read(fd, jobs, sizeof(jobs))) > 0) {
+		for (size_t i = 0; i < (size_t)n / sizeof(jobs[0]); i++) {
+			struct dd_job *job = jobs[i];
+
+			dd_metrics_dns_questions(d->metrics, job->questions);
+			if (!job->cancelled) {
+				job_answer(job, &job->verdict, job->err, false);
+			}
+			job_free(job);
+		}
+	}
+	dd_metrics_set_replay_entries(d->metrics, danecid_ctx_replay_entries(d->gen->ctx[0]));
+}
+
+static void discard(void *p, void *arg)
+{
+	(void)arg;
+	job_free(p);
+}
+
+static struct dd_job *job_new(struct dd *d, enum dd_frontend fe, dd_done_fn done, void *arg)
+{
+	struct dd_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL) {
+		return NULL;
+	}
+	job->d = d;
+	job->fe = fe;
+	job->done = done;
+	job->arg = arg;
+	job->now = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &job->started);
+	job->gen = gen_ref(d->gen);
+	job->deadline = evtimer_new(d->base, on_deadline, job);
+	if (job->deadline == NULL) {
+		job_free(job);
+		return NULL;
+	}
+	return job;
+}
+
+static struct dd_job *job_start(struct dd_job *job)
+{
+	struct dd *d = job->d;
+	struct timeval tv;
+
+	tv.tv_sec = job->gen->cfg.deadline_ms / 1000;
+	tv.tv_usec = (job->gen->cfg.deadline_ms % 1000) * 1000;
+	if (evtimer_add(job->deadline, &tv) != 0 || dd_pool_push(d->pool, job) != 0) {
+		dd_log(DD_WARN, "verification refused: %zu queued", dd_pool_queued(d->pool));
+		job_free(job);
+		return NULL;
+	}
+	d->inflight++;
+	dd_metrics_set_inflight(d->metrics, d->inflight);
+	return job;
+}
+
+struct dd_job *dd_submit_sip(struct dd *d, enum dd_frontend fe, const char *msg, size_t len,
+                             dd_done_fn done, void *arg)
+{
+	struct dd_job *job = job_new(d, fe, done, arg);
+
+	if (job == NULL) {
+		return NULL;
+	}
+	job->kind = JOB_SIP;
+	job->msg = malloc(len > 0 ? len : 1);
+	if (job->msg == NULL) {
+		job_free(job);
+		return NULL;
+	}
+	memcpy(job->msg, msg, len);
+	job->len = len;
+	return job_start(job);
+}
+
+static char *keep(struct dd_job *job, const char *s)
+{
+	char *c;
+
+	if (s == NULL) {
+		return NULL;
+	}
+	c = strdup(s);
+	if (c != NULL) {
+		job->strs[job->n_strs++] = c;
+	}
+	return c;
+}
+
+struct dd_job *dd_submit_request(struct dd *d, enum dd_frontend fe,
+                                 const struct danecid_request *rq, dd_done_fn done, void *arg)
+{
+	struct dd_job *job;
+	const char **dest = NULL, **ids = NULL;
+	bool ok = true;
+
+	if (rq == NULL || rq->n_dest > DANECID_DEST_MAX || rq->n_identity > DANECID_IDENTITY_MAX) {
+		return NULL;
+	}
+	job = job_new(d, fe, done, arg);
+	if (job == NULL) {
+		return NULL;
+	}
+	job->kind = JOB_REQUEST;
+	job->strs = calloc(2 + rq->n_dest + rq->n_identity, sizeof(*job->strs));
+	dest = calloc(rq->n_dest + 1, sizeof(*dest));
+	ids = calloc(rq->n_identity + 1, sizeof(*ids));
+	job->rq.dest = dest;
+	job->rq.identity = ids;
+	if (job->strs == NULL || dest == NULL || ids == NULL) {
+		job_free(job);
+		return NULL;
+	}
+	job->rq.orig = keep(job, rq->orig);
+	ok = rq->orig == NULL || job->rq.orig != NULL;
+	for (size_t i = 0; ok && i < rq->n_dest; i++) {
+		dest[i] = keep(job, rq->dest[i]);
+		ok = rq->dest[i] == NULL || dest[i] != NULL;
+	}
+	for (size_t i = 0; ok && i < rq->n_identity; i++) {
+		ids[i] = keep(job, rq->identity[i]);
+		ok = rq->identity[i] == NULL || ids[i] != NULL;
+	}
+	job->rq.dialog = keep(job, rq->dialog);
+	ok = ok && (rq->dialog == NULL || job->rq.dialog != NULL);
+	job->rq.n_dest = rq->n_dest;
+	job->rq.n_identity = rq->n_identity;
+	if (!ok) {
+		job_free(job);
+		return NULL;
+	}
+	return job_start(job);
+}
+
+void dd_job_cancel(struct dd_job *job)
+{
+	if (job == NULL || job->cancelled) {
+		return;
+	}
+	job->cancelled = true;
+	if (!job->answered) {
+		job->answered = true;
+		if (job->deadline != NULL) {
+			event_del(job->deadline);
+		}
+		job->d->inflight--;
+		dd_metrics_set_inflight(job->d->metrics, job->d->inflight);
+	}
+}
+
+struct event_base *dd_base(struct dd *d)
+{
+	return d->base;
+}
+
+const struct danecid_config *dd_config(struct dd *d)
+{
+	return &d->gen->cfg;
+}
+
+struct dd_metrics *dd_metrics(struct dd *d)
+{
+	return d->metrics;
+}
+
+size_t dd_inflight(struct dd *d)
+{
+	return d->inflight;
+}
+
+static const char *listen_or(const char *v, const char *dflt)
+{
+	return v != NULL ? v : dflt;
+}
+
+static void reload(struct dd *d)
+{
+	struct danecid_config cfg;
+	struct gen *g = NULL;
+	char err[512] = "";
+
+	dd_log(DD_NOTICE, "reloading %s", d->config_path);
+	if (load_config(d->config_path, &cfg, err, sizeof(err)) != 0 ||
+	    gen_new(&cfg, d->workers, d->gen, &g, err, sizeof(err)) != 0) {
+		danecid_config_clear(&cfg);
+		dd_log(DD_ERR, "reload failed, the running configuration stays: %s", err);
+		dd_metrics_reload(d->metrics, false);
+		return;
+	}
+	if (strcmp(listen_or(cfg.sip_listen, DD_SIP_LISTEN), d->sip_listen) != 0 ||
+	    strcmp(listen_or(cfg.http_listen, DD_HTTP_LISTEN), d->http_listen) != 0 ||
+	    cfg.workers != d->workers) {
+		dd_log(DD_WARN, "listen addresses and workers change only at a restart");
+	}
+	danecid_config_clear(&cfg);
+	gen_unref(d->gen);
+	d->gen = g;
+	dd_log_set_level((enum dd_level)g->cfg.log_level);
+	dd_metrics_reload(d->metrics, true);
+	dd_log(DD_NOTICE, "reloaded: apex %s, trust anchor %s", g->cfg.apex, g->cfg.trust_anchor);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct dd *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		reload(d);
+		return;
+	}
+	dd_log(DD_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	event_base_loopbreak(d->base);
+}
+
+void dd_free(struct dd *d)
+{
+	if (d == NULL) {
+		return;
+	}
+	dd_sip_stop(d->sip);
+	dd_http_stop(d->http);
+	dd_pool_free(d->pool);
+	if (d->pipe_ev != NULL) {
+		/* jobs the workers finished but the loop did not see */
+		on_pipe(d->pipe_rd, EV_READ, d);
+		event_free(d->pipe_ev);
+	}
+	if (d->pipe_rd >= 0) {
+		close(d->pipe_rd);
+	}
+	if (d->pipe_wr >= 0) {
+		close(d->pipe_wr);
+	}
+	if (d->sig_term != NULL) {
+		event_free(d->sig_term);
+	}
+	if (d->sig_int != NULL) {
+		event_free(d->sig_int);
+	}
+	if (d->sig_hup != NULL) {
+		event_free(d->sig_hup);
+	}
+	gen_unref(d->gen);
+	dd_metrics_free(d->metrics);
+	if (d->base != NULL) {
+		event_base_free(d->base);
+	}
+	free(d->sip_listen);
+	free(d->http_listen);
+	free(d->config_path);
+	free(d);
+}
+
+int dd_new(const char *config_path, struct dd **out, char *errbuf, size_t errlen)
+{
+	struct danecid_config cfg;
+	struct dd *d = NULL;
+	int fds[2];
+	int r = -1;
+
+	*out = NULL;
+	if (load_config(config_path, &cfg, errbuf, errlen) != 0) {
+		return -1;
+	}
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		goto out;
+	}
+	d->pipe_rd = d->pipe_wr = -1;
+	d->workers = cfg.workers;
+	d->config_path = strdup(config_path);
+	d->sip_listen = strdup(listen_or(cfg.sip_listen, DD_SIP_LISTEN));
+	d->http_listen = strdup(listen_or(cfg.http_listen, DD_HTTP_LISTEN));
+	d->metrics = dd_metrics_new();
+	d->base = event_base_new();
+	if (d->config_path == NULL || d->sip_listen == NULL || d->http_listen == NULL ||
+	    d->metrics == NULL || d->base == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		goto out;
+	}
+	if (gen_new(&cfg, d->workers, NULL, &d->gen, errbuf, errlen) != 0) {
+		goto out;
+	}
+	dd_log_set_level((enum dd_level)cfg.log_level);
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		snprintf(errbuf, errlen, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	d->pipe_rd = fds[0];
+	d->pipe_wr = fds[1];
+	if (fcntl(d->pipe_rd, F_SETFL, O_NONBLOCK) != 0) {
+		snprintf(errbuf, errlen, "fcntl: %s", strerror(errno));
+		goto out;
+	}
+	d->pipe_ev = event_new(d->base, d->pipe_rd, EV_READ | EV_PERSIST, on_pipe, d);
+	d->sig_term = evsignal_new(d->base, SIGTERM, on_signal, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, on_signal, d);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, on_signal, d);
+	if (d->pipe_ev == NULL || d->sig_term == NULL || d->sig_int == NULL || d->sig_hup == NULL ||
+	    event_add(d->pipe_ev, NULL) != 0 || event_add(d->sig_term, NULL) != 0 ||
+	    event_add(d->sig_int, NULL) != 0 || event_add(d->sig_hup, NULL) != 0) {
+		snprintf(errbuf, errlen, "event set-up failed");
+		goto out;
+	}
+	if (dd_pool_new(d->workers, (size_t)d->workers * QUEUE_PER_WORKER, work, discard, d,
+	                &d->pool) != 0) {
+		snprintf(errbuf, errlen, "could not start %u worker threads", d->workers);
+		goto out;
+	}
+	if (dd_sip_start(d, d->sip_listen, &d->sip, errbuf, errlen) != 0 ||
+	    dd_http_start(d, d->http_listen, &d->http, errbuf, errlen) != 0) {
+		goto out;
+	}
+	*out = d;
+	d = NULL;
+	r = 0;
+out:
+	danecid_config_clear(&cfg);
+	dd_free(d);
+	return r;
+}
+
+int dd_run(struct dd *d)
+{
+	dd_log(DD_NOTICE, "started: SIP on %s (UDP, TCP), HTTP on %s, %u workers, apex %s",
+	       d->sip_listen, d->http_listen, d->workers, d->gen->cfg.apex);
+	if (event_base_dispatch(d->base) < 0) {
+		dd_log(DD_ERR, "event loop failed");
+		return 1;
+	}
+	dd_log(DD_NOTICE, "stopped");
+	return 0;
+}
