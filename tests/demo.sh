@@ -59,6 +59,37 @@ echo "One verdict in full (danecid verify prints one JSON line per request):"
 invite "$T/c" sip:+12025550100@example.net sip:+14155550100@example.org \
 	"Identity: $(sign alice 12025550100 14155550100 --iat "$NOW")"
 $VERIFY "$T/c"
+
+# The same calls through the service SIP servers query: danecidd answers each INVITE with a
+# 302 whose P-Asserted-Identity carries the verdict; with reject-on-fail a failed call gets
+# the RFC 8224 error itself.
+SIPTX="$top_builddir/tests/tools/siptx"
+if [ -x "$DANECIDD" ] && [ -x "$SIPTX" ]; then
+	start_daemon "reject-on-fail: yes"
+	echo
+	echo "danecidd on 127.0.0.1: SIP port $SIP_PORT, HTTP port $HTTP_PORT (reject-on-fail: yes)"
+	n_call=0
+	through_daemon() {
+		label=$1
+		shift
+		n_call=$((n_call + 1))
+		invite "$T/daemon-call-$n_call" "$@"
+		answer=$("$SIPTX" udp 127.0.0.1 "$SIP_PORT" "$T/daemon-call-$n_call" | tr -d '\r')
+		status=$(printf '%s\n' "$answer" | head -n 1)
+		extra=$(printf '%s\n' "$answer" | grep -E '^(P-Asserted-Identity|Reason):' | tr '\n' ' ')
+		printf '  %-28s -> %s\n  %-28s    %s\n' "$label" "$status" "" "$extra"
+	}
+	through_daemon "legitimate call (admitted)" sip:+12025550100@example.net \
+		sip:+14155550100@example.org \
+		"Identity: $(sign alice 12025550100 14155550100 --iat "$NOW" \
+			--origid 00000000-0000-4000-8000-000000000001)"
+	through_daemon "spoofed call (rejected)" sip:+12025550100@example.net \
+		sip:+14155550100@example.org \
+		"Identity: $(sign mallory 12025550100 14155550100 --iat "$NOW")"
+	through_daemon "unsigned call (admitted)" sip:+12025550123@example.net \
+		sip:+14155550100@example.org
+	stop_daemon
+fi
 stop_tree
 echo
 echo "NSD stopped. The tree, keys and zone files were in $TREE (removed on exit)."

@@ -20,15 +20,10 @@ run() {
 	fi
 }
 
-# check NAME COMMAND...: a shell condition.
-check() {
-	name=$1
-	shift
-	if "$@"; then
-		ok "$name"
-	else
-		not_ok "$name" "stdout: $(cat "$T/out")" "stderr: $(cat "$T/err")"
-	fi
+# diag: what a failed check shows.
+diag() {
+	echo "stdout: $(cat "$T/out")"
+	echo "stderr: $(cat "$T/err")"
 }
 
 run "no verb is a usage error" 64 "$DANECID"

@@ -95,15 +95,9 @@ malformed() {
 	refused "$1" 400 "$2" post
 }
 
-# check NAME COMMAND...: a shell condition.
-check() {
-	name=$1
-	shift
-	if "$@"; then
-		ok "$name"
-	else
-		not_ok "$name" "response: $(head -c 300 "$T/resp")"
-	fi
+# diag: what a failed check shows.
+diag() {
+	echo "response: $(head -c 300 "$T/resp")"
 }
 
 # origid N: a distinct origination identifier, so that PASSporTs signed in the same second

@@ -85,15 +85,9 @@ expect_exact() {
 	fi
 }
 
-# check NAME COMMAND...: a shell condition.
-check() {
-	name=$1
-	shift
-	if "$@"; then
-		ok "$name"
-	else
-		not_ok "$name" "${DIAG:-}"
-	fi
+# diag: what a failed check shows.
+diag() {
+	echo "${DIAG:-}"
 }
 
 # metric NAME_AND_LABELS: the sum of the matching series in /metrics.

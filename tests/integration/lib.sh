@@ -17,6 +17,7 @@ tap_n=0
 tap_failed=0
 
 cleanup() {
+	[ -f "$TREE/nsd.pid" ] && nsd_signal CONT 2>/dev/null
 	[ -z "${DPID:-}" ] || { kill -KILL "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; }
 	[ -d "$TREE" ] && "$top_srcdir/zones/serve" stop "$TREE" >/dev/null 2>&1
 	rm -rf "$WORK"
@@ -38,6 +39,24 @@ start_tree() {
 	VERIFY="$DANECID verify --apex e164.test --trust-anchor $TREE/anchor.ds --upstream 127.0.0.1@$PORT --now $NOW"
 }
 
+# nsd_signal SIG: signal NSD and every process it forked (the server children answer queries;
+# STOP makes DNS silent without closing its port). cleanup resumes a stopped NSD.
+nsd_signal() {
+	pids=$(cat "$TREE/nsd.pid")
+	all=$pids
+	while [ -n "$pids" ]; do
+		kids=
+		for p in $pids; do
+			kids="$kids $(cat /proc/"$p"/task/*/children 2>/dev/null)"
+		done
+		pids=$(echo $kids)
+		all="$all $pids"
+	done
+	for p in $all; do
+		kill "-$1" "$p"
+	done
+}
+
 stop_tree() {
 	"$top_srcdir/zones/serve" stop "$TREE"
 }
@@ -55,6 +74,19 @@ not_ok() {
 	for line in "$@"; do
 		echo "#   $line"
 	done
+}
+
+# check NAME COMMAND...: ok when the command succeeds; on failure the script's diag function
+# (empty unless the script defines one) says what was seen.
+diag() { :; }
+check() {
+	name=$1
+	shift
+	if "$@"; then
+		ok "$name"
+	else
+		not_ok "$name" "$(diag)"
+	fi
 }
 
 done_testing() {
@@ -167,22 +199,29 @@ start_daemon() {
 	exit 1
 }
 
-# stop_daemon: SIGTERM, and the exit status of danecidd (124 if it did not stop within 5 s).
-stop_daemon() {
-	[ -n "$DPID" ] || return 0
-	kill -TERM "$DPID" 2>/dev/null
+# stop_pid PID: SIGTERM, then SIGKILL (to its children too) if it has not exited within 5 s.
+# Returns its exit status, 124 when it had to be killed.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
 	i=0
-	while kill -0 "$DPID" 2>/dev/null && [ $i -lt 50 ]; do
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if kill -0 "$DPID" 2>/dev/null; then
-		kill -KILL "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null
-		DPID=
+	if kill -0 "$1" 2>/dev/null; then
+		pkill -KILL -P "$1" 2>/dev/null
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
 		return 124
 	fi
-	wait "$DPID"
+	wait "$1"
+}
+
+# stop_daemon: stop danecidd; returns its exit status (124 if it did not stop within 5 s).
+stop_daemon() {
+	[ -n "$DPID" ] || return 0
+	stop_pid "$DPID"
 	st=$?
 	DPID=
 	return $st
