@@ -175,7 +175,7 @@ uint64_t danecid_ctx_dns_questions(const danecid_ctx *ctx);
 size_t danecid_ctx_replay_entries(const danecid_ctx *ctx);
 
 /**
- * Verify one SIP request as on the wire.
+ * Verify one SIP request as on the wire (a context not attached to an event base).
  * @param now the clock: seconds since the epoch (tests pin it).
  * @param out always filled: on any error it holds a non-passing verdict.
  * @return DANECID_OK when a verdict was reached (whatever it is),
@@ -204,6 +204,36 @@ struct danecid_request {
  */
 int danecid_verify_request(danecid_ctx *ctx, const struct danecid_request *rq, time_t now,
                            struct danecid_verdict *out);
+
+struct event_base;
+
+/**
+ * Drive the context's DNS lookups from a libevent base: afterwards only the
+ * asynchronous calls below may be used with it, from the thread that runs that
+ * base. Many verifications may then be in flight on one context.
+ * @return DANECID_OK, DANECID_ERR_INVAL (already attached), DANECID_ERR_DNS.
+ */
+int danecid_ctx_attach(danecid_ctx *ctx, struct event_base *base);
+
+/**
+ * Receives the outcome of an asynchronous verification (in the base's loop).
+ * @param err as the synchronous call would return it (DANECID_OK, or why the
+ *        input is not a request); v is only valid during the call.
+ */
+typedef void (*danecid_verify_cb)(int err, const struct danecid_verdict *v, void *arg);
+
+/**
+ * danecid_verify() without waiting: cb runs exactly once, later in the loop of
+ * the base the context is attached to (or before returning, when the context
+ * is not attached or no DNS question is needed).
+ * @return DANECID_OK (cb will run), DANECID_ERR_INVAL, DANECID_ERR_NOMEM (it will not).
+ */
+int danecid_verify_async(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
+                         danecid_verify_cb cb, void *arg);
+
+/** danecid_verify_request() without waiting, as danecid_verify_async(). */
+int danecid_verify_request_async(danecid_ctx *ctx, const struct danecid_request *rq, time_t now,
+                                 danecid_verify_cb cb, void *arg);
 
 /** The SPEC token of a reason ("ok", "stale", ...). Never NULL. */
 const char *danecid_reason_token(enum danecid_reason reason);

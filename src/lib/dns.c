@@ -11,14 +11,22 @@
  *     and whose type is the question type are kept; RRSIG labels tell a
  *     wildcard-synthesized answer; TTL and the earliest RRSIG expiration are
  *     kept for a cache.
- *  4. getdns 1.6 calls answers below an unsigned delegation BOGUS. A BOGUS
+ *  4. getdns 1.6 now and then calls a valid NSEC3 denial BOGUS (and keeps doing
+ *     so in that context): a BOGUS answer is asked again, up to twice, each time
+ *     in a fresh context. A forged answer stays BOGUS every time.
+ *  5. getdns 1.6 also calls answers below an unsigned delegation BOGUS. A BOGUS
  *     answer is therefore re-examined: DS questions from the anchor down to the
  *     name look for a validated NSEC/NSEC3 proof of a delegation without DS; only
  *     such a proof turns the answer INSECURE. Anything else stays BOGUS.
+ *  6. Each lookup is a small state machine (struct lookup). Without an event
+ *     base it runs to the end inside danecid_dns_lookup() (getdns sync calls);
+ *     attached to a libevent base, getdns runs asynchronously in that loop and
+ *     many lookups are in flight at once.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +34,8 @@
 
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
+#include <event2/event.h>
+#include <getdns/getdns_ext_libevent.h>
 #include <ldns/ldns.h>
 
 #include "dns.h"
@@ -41,6 +51,8 @@ struct danecid_dns {
 	getdns_list *upstreams; /* kept to build fresh contexts for re-asking */
 	getdns_list *anchor_rrs;
 	unsigned timeout_ms;
+	struct event_base *base;                 /* NULL: synchronous */
+	bool closing;                            /* being freed: no new questions */
 	char anchors[ANCHORS_MAX][NAME_MAX_LEN]; /* owner names, lower case, final dot */
 	size_t n_anchors;
 	uint64_t questions;
@@ -347,10 +359,11 @@ void danecid_dns_free(danecid_dns *dns)
 	if (dns == NULL) {
 		return;
 	}
-	getdns_dict_destroy(dns->ext);
+	dns->closing = true; /* lookups cancelled by the destroy must not ask again */
 	if (dns->ctx != NULL) {
 		getdns_context_destroy(dns->ctx);
 	}
+	getdns_dict_destroy(dns->ext);
 	getdns_list_destroy(dns->upstreams);
 	getdns_list_destroy(dns->anchor_rrs);
 	free(dns);
@@ -441,12 +454,11 @@ static enum danecid_dnssec map_status(uint32_t st)
 	}
 }
 
-/* One question; the reply is checked and copied into out. The reply dict is handed back
- * (for the authority section) when keep is not NULL. */
-static int ask(danecid_dns *dns, getdns_context *ctx, const char *name, uint16_t type,
-               struct danecid_rrset *out, getdns_dict **keep)
+/* A reply, checked and copied into out (kind FAIL when there is none or it is unusable). */
+static int parse_response(getdns_dict *resp, const char *name, uint16_t type,
+                          struct danecid_rrset *out)
 {
-	getdns_dict *resp = NULL, *reply = NULL, *header = NULL;
+	getdns_dict *reply = NULL, *header = NULL;
 	getdns_list *replies = NULL, *answer = NULL;
 	uint32_t st = 0, rcode = 0;
 	size_t nrep = 0, nans = 0;
@@ -455,9 +467,7 @@ static int ask(danecid_dns *dns, getdns_context *ctx, const char *name, uint16_t
 	memset(out, 0, sizeof(*out));
 	out->kind = DANECID_DNS_FAIL;
 	out->sec = DANECID_DNSSEC_INDETERMINATE;
-	dns->questions++;
-	if (getdns_general_sync(ctx, name, type, dns->ext, &resp) != GETDNS_RETURN_GOOD ||
-	    getdns_dict_get_list(resp, "replies_tree", &replies) ||
+	if (resp == NULL || getdns_dict_get_list(resp, "replies_tree", &replies) ||
 	    getdns_list_get_length(replies, &nrep) || nrep == 0) {
 		r = DANECID_OK; /* timeout, unreachable, nothing usable: kind FAIL */
 		goto out;
@@ -545,16 +555,11 @@ static int ask(danecid_dns *dns, getdns_context *ctx, const char *name, uint16_t
 	if (out->n > 0) {
 		out->kind = DANECID_DNS_DATA;
 	}
-	if (keep != NULL) {
-		*keep = resp;
-		resp = NULL;
-	}
 	r = DANECID_OK;
 out:
 	if (r != DANECID_OK) {
 		danecid_rrset_clear(out);
 	}
-	getdns_dict_destroy(resp);
 	return r;
 }
 
@@ -695,104 +700,283 @@ static int proves_insecure_delegation(getdns_dict *resp, const char *name)
 	return 0;
 }
 
-/* Re-examine a BOGUS answer for an insecure delegation between the anchor and name. */
-static int recheck_bogus(danecid_dns *dns, const char *name, struct danecid_rrset *out)
+/* ---- one lookup: a small state machine, run synchronously or on an event base ---- */
+
+enum lk_state {
+	LK_MAIN,  /* the question, in the client's context */
+	LK_FRESH, /* the same question again in a fresh context, after a BOGUS answer */
+	LK_DS,    /* a DS question looking for an insecure delegation above the name */
+};
+
+struct lookup {
+	danecid_dns *dns;
+	char name[NAME_MAX_LEN];
+	uint16_t type;
+	danecid_dns_cb cb;
+	void *arg;
+	enum lk_state state;
+	int retries;
+	getdns_context *fresh;
+	struct danecid_rrset rs;
+	size_t cut; /* LK_DS: names below name + cut are still to ask */
+	const char *cand;
+};
+
+static void lk_on_response(struct lookup *lk, getdns_dict *resp);
+
+static void on_getdns(getdns_context *ctx, getdns_callback_type_t what, getdns_dict *resp,
+                      void *arg, getdns_transaction_t tid)
+{
+	(void)ctx;
+	(void)tid;
+	if (what != GETDNS_CALLBACK_COMPLETE) {
+		getdns_dict_destroy(resp); /* timeout, cancel, error: no answer */
+		resp = NULL;
+	}
+	lk_on_response(arg, resp);
+}
+
+/* Ask one question; the answer comes to lk_on_response, now (no event base) or later. */
+static void lk_send(struct lookup *lk, getdns_context *ctx, const char *name, uint16_t type)
+{
+	danecid_dns *dns = lk->dns;
+	getdns_dict *resp = NULL;
+	getdns_transaction_t tid;
+
+	dns->questions++;
+	if (dns->closing) {
+		lk_on_response(lk, NULL);
+		return;
+	}
+	if (dns->base == NULL) {
+		if (getdns_general_sync(ctx, name, type, dns->ext, &resp) != GETDNS_RETURN_GOOD) {
+			getdns_dict_destroy(resp);
+			resp = NULL;
+		}
+		lk_on_response(lk, resp);
+		return;
+	}
+	if (getdns_general(ctx, name, type, dns->ext, lk, &tid, on_getdns) != GETDNS_RETURN_GOOD) {
+		lk_on_response(lk, NULL);
+	}
+}
+
+static void lk_finish(struct lookup *lk, int err)
+{
+	lk->cb(err, &lk->rs, lk->arg); /* the callback owns lk->rs from here */
+	free(lk);
+}
+
+static void destroy_later(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	getdns_context_destroy(arg);
+}
+
+/* A context may not be destroyed in its own callback: on an event base, after it returns. */
+static void release_fresh(struct lookup *lk)
+{
+	static const struct timeval now = {0, 0};
+	getdns_context *ctx = lk->fresh;
+
+	lk->fresh = NULL;
+	if (ctx == NULL) {
+		return;
+	}
+	if (lk->dns->base == NULL ||
+	    event_base_once(lk->dns->base, -1, EV_TIMEOUT, destroy_later, ctx, &now) != 0) {
+		getdns_context_destroy(ctx);
+	}
+}
+
+static void lk_ds_next(struct lookup *lk)
+{
+	size_t start;
+
+	if (lk->cut == 0) {
+		lk_finish(lk, DANECID_OK); /* no insecure delegation: the BOGUS verdict stands */
+		return;
+	}
+	start = lk->cut - 1; /* the dot before the part already asked */
+	while (start > 0 && lk->name[start - 1] != '.') {
+		start--;
+	}
+	lk->cand = lk->name + start;
+	lk->cut = start;
+	lk->state = LK_DS;
+	lk_send(lk, lk->dns->ctx, lk->cand, DANECID_RR_DS);
+}
+
+/* Look for an insecure delegation between the anchor and the name, top down. */
+static void lk_recheck(struct lookup *lk)
 {
 	const char *anchor = NULL;
-	size_t cut;
-	int r = DANECID_OK;
+	danecid_dns *dns = lk->dns;
 
 	for (size_t i = 0; i < dns->n_anchors; i++) {
-		if (name_under(name, dns->anchors[i]) &&
+		if (name_under(lk->name, dns->anchors[i]) &&
 		    (anchor == NULL || strlen(dns->anchors[i]) > strlen(anchor))) {
 			anchor = dns->anchors[i];
 		}
 	}
-	if (anchor == NULL || strcmp(anchor, name) == 0) {
-		return DANECID_OK;
+	if (anchor == NULL || strcmp(anchor, lk->name) == 0) {
+		lk_finish(lk, DANECID_OK);
+		return;
 	}
-	/* Candidates from the one just below the anchor down to name itself. */
-	cut = strlen(name) - strlen(anchor);
-	if (strcmp(anchor, ".") == 0) {
-		cut = strlen(name) - 1;
-	}
-	while (cut > 0) {
-		size_t start = cut - 1; /* the dot before the anchor part (or before the suffix) */
-		struct danecid_rrset ds;
-		getdns_dict *resp = NULL;
-		const char *cand;
+	lk->cut =
+	    strcmp(anchor, ".") == 0 ? strlen(lk->name) - 1 : strlen(lk->name) - strlen(anchor);
+	lk_ds_next(lk);
+}
 
-		while (start > 0 && name[start - 1] != '.') {
-			start--;
-		}
-		cand = name + start;
-		r = ask(dns, dns->ctx, cand, DANECID_RR_DS, &ds, &resp);
+/* getdns 1.6 now and then calls a valid NSEC3 denial BOGUS, and then keeps doing so in the
+ * same context: ask again in fresh contexts. A forged answer stays BOGUS every time. */
+static void lk_retry(struct lookup *lk)
+{
+	if (lk->retries >= BOGUS_RETRIES || make_context(lk->dns, &lk->fresh) != DANECID_OK ||
+	    (lk->dns->base != NULL &&
+	     getdns_extension_set_libevent_base(lk->fresh, lk->dns->base) != GETDNS_RETURN_GOOD)) {
+		release_fresh(lk);
+		lk_recheck(lk);
+		return;
+	}
+	lk->retries++;
+	lk->state = LK_FRESH;
+	lk_send(lk, lk->fresh, lk->name, lk->type);
+}
+
+static void lk_on_response(struct lookup *lk, getdns_dict *resp)
+{
+	struct danecid_rrset again;
+	int r;
+
+	switch (lk->state) {
+	case LK_MAIN:
+		r = parse_response(resp, lk->name, lk->type, &lk->rs);
+		getdns_dict_destroy(resp);
 		if (r != DANECID_OK) {
-			return r;
+			lk_finish(lk, r);
+		} else if (lk->rs.sec == DANECID_DNSSEC_BOGUS) {
+			lk_retry(lk);
+		} else {
+			lk_finish(lk, DANECID_OK);
 		}
-		if (ds.kind == DANECID_DNS_NODATA &&
-		    (ds.sec == DANECID_DNSSEC_SECURE || ds.sec == DANECID_DNSSEC_INSECURE) &&
-		    proves_insecure_delegation(resp, cand)) {
-			enum danecid_dns_kind kind = out->kind;
-
-			danecid_rrset_clear(out); /* unsigned data: nothing in it is trusted */
-			out->kind = kind;
-			out->sec = DANECID_DNSSEC_INSECURE;
-			danecid_rrset_clear(&ds);
+		return;
+	case LK_FRESH:
+		r = parse_response(resp, lk->name, lk->type, &again);
+		getdns_dict_destroy(resp);
+		release_fresh(lk);
+		if (r != DANECID_OK) {
+			danecid_rrset_clear(&lk->rs);
+			lk_finish(lk, r);
+			return;
+		}
+		if (again.sec == DANECID_DNSSEC_BOGUS || again.kind == DANECID_DNS_FAIL) {
+			danecid_rrset_clear(&again);
+			lk_retry(lk);
+			return;
+		}
+		danecid_rrset_clear(&lk->rs);
+		lk->rs = again;
+		lk_finish(lk, DANECID_OK);
+		return;
+	case LK_DS:
+		r = parse_response(resp, lk->cand, DANECID_RR_DS, &again);
+		if (r != DANECID_OK) {
 			getdns_dict_destroy(resp);
-			return DANECID_OK;
+			danecid_rrset_clear(&lk->rs);
+			lk_finish(lk, r);
+			return;
+		}
+		if (again.kind == DANECID_DNS_NODATA &&
+		    (again.sec == DANECID_DNSSEC_SECURE || again.sec == DANECID_DNSSEC_INSECURE) &&
+		    proves_insecure_delegation(resp, lk->cand)) {
+			enum danecid_dns_kind kind = lk->rs.kind;
+
+			getdns_dict_destroy(resp);
+			danecid_rrset_clear(&again);
+			danecid_rrset_clear(&lk->rs); /* unsigned data: nothing in it is trusted */
+			lk->rs.kind = kind;
+			lk->rs.sec = DANECID_DNSSEC_INSECURE;
+			lk_finish(lk, DANECID_OK);
+			return;
 		}
 		getdns_dict_destroy(resp);
-		if (ds.kind != DANECID_DNS_DATA && ds.kind != DANECID_DNS_NODATA) {
-			danecid_rrset_clear(&ds);
-			return DANECID_OK; /* no such name or no answer: the BOGUS verdict stands */
+		if (again.kind != DANECID_DNS_DATA && again.kind != DANECID_DNS_NODATA) {
+			danecid_rrset_clear(&again);
+			lk_finish(lk, DANECID_OK); /* no such name or no answer: BOGUS stands */
+			return;
 		}
-		danecid_rrset_clear(&ds);
-		cut = start;
+		danecid_rrset_clear(&again);
+		lk_ds_next(lk);
+		return;
 	}
+}
+
+int danecid_dns_lookup(danecid_dns *dns, const char *name, uint16_t type, danecid_dns_cb cb,
+                       void *arg)
+{
+	struct lookup *lk;
+
+	if (dns == NULL || name == NULL || cb == NULL) {
+		return DANECID_ERR_INVAL;
+	}
+	lk = calloc(1, sizeof(*lk));
+	if (lk == NULL) {
+		return DANECID_ERR_NOMEM;
+	}
+	if (name_normalize(name, lk->name, sizeof(lk->name)) != DANECID_OK) {
+		free(lk);
+		return DANECID_ERR_INVAL;
+	}
+	lk->dns = dns;
+	lk->type = type;
+	lk->cb = cb;
+	lk->arg = arg;
+	lk->state = LK_MAIN;
+	lk_send(lk, dns->ctx, lk->name, type);
 	return DANECID_OK;
+}
+
+int danecid_dns_attach(danecid_dns *dns, struct event_base *base)
+{
+	if (dns == NULL || base == NULL || dns->base != NULL) {
+		return DANECID_ERR_INVAL;
+	}
+	if (getdns_extension_set_libevent_base(dns->ctx, base) != GETDNS_RETURN_GOOD) {
+		return DANECID_ERR_DNS;
+	}
+	dns->base = base;
+	return DANECID_OK;
+}
+
+struct sync_result {
+	int err;
+	struct danecid_rrset *out;
+	bool done;
+};
+
+static void sync_cb(int err, struct danecid_rrset *rs, void *arg)
+{
+	struct sync_result *res = arg;
+
+	res->err = err;
+	*res->out = *rs; /* moved */
+	res->done = true;
 }
 
 int danecid_dns_query(danecid_dns *dns, const char *name, uint16_t type, struct danecid_rrset *out)
 {
-	char norm[NAME_MAX_LEN];
+	struct sync_result res = {DANECID_ERR_INTERNAL, out, false};
 	int r;
 
-	if (dns == NULL || name == NULL || out == NULL ||
-	    name_normalize(name, norm, sizeof(norm)) != DANECID_OK) {
+	if (dns == NULL || dns->base != NULL || out == NULL) {
 		return DANECID_ERR_INVAL;
 	}
-	r = ask(dns, dns->ctx, norm, type, out, NULL);
+	memset(out, 0, sizeof(*out));
+	r = danecid_dns_lookup(dns, name, type, sync_cb, &res);
 	if (r != DANECID_OK) {
 		return r;
 	}
-	/* getdns 1.6 now and then calls a valid NSEC3 denial BOGUS, and then keeps doing so in
-	 * the same context: re-ask in fresh contexts. A forged answer stays BOGUS every time. */
-	for (int i = 0; i < BOGUS_RETRIES && out->sec == DANECID_DNSSEC_BOGUS; i++) {
-		getdns_context *fresh = NULL;
-		struct danecid_rrset again;
-
-		if (make_context(dns, &fresh) != DANECID_OK) {
-			break;
-		}
-		r = ask(dns, fresh, norm, type, &again, NULL);
-		getdns_context_destroy(fresh);
-		if (r != DANECID_OK) {
-			danecid_rrset_clear(out);
-			return r;
-		}
-		if (again.sec == DANECID_DNSSEC_BOGUS || again.kind == DANECID_DNS_FAIL) {
-			danecid_rrset_clear(&again);
-			continue;
-		}
-		danecid_rrset_clear(out);
-		*out = again;
-	}
-	if (out->sec == DANECID_DNSSEC_BOGUS) {
-		r = recheck_bogus(dns, norm, out);
-		if (r != DANECID_OK) {
-			danecid_rrset_clear(out);
-		}
-	}
-	return r;
+	return res.done ? res.err : DANECID_ERR_INTERNAL;
 }

@@ -45,6 +45,8 @@ struct danecid_rrset {
 /** A DNS client bound to one upstream and one set of trust anchors. Not thread-safe. */
 typedef struct danecid_dns danecid_dns;
 
+struct event_base;
+
 /** How to build a client. */
 struct danecid_dns_opts {
 	const char *upstream;    /**< "IP[@PORT]", IPv4 or IPv6 */
@@ -70,10 +72,34 @@ void danecid_dns_free(danecid_dns *dns);
  * for a provably insecure delegation between the anchor and the name (getdns 1.6
  * reports answers below an unsigned child as BOGUS): only a validated NSEC/NSEC3
  * denial of DS at a delegation (NS set, DS and SOA absent) turns it into INSECURE.
+ * Only for a client not attached to an event base.
  * @param out filled on DANECID_OK (kind FAIL included); clear with danecid_rrset_clear().
- * @return DANECID_OK, DANECID_ERR_INVAL (bad name), DANECID_ERR_NOMEM.
+ * @return DANECID_OK, DANECID_ERR_INVAL (bad name, or attached), DANECID_ERR_NOMEM.
  */
 int danecid_dns_query(danecid_dns *dns, const char *name, uint16_t type, struct danecid_rrset *out);
+
+/**
+ * What a lookup delivers. rs is filled on DANECID_OK (kind FAIL included) and belongs to the
+ * callback: move it or clear it with danecid_rrset_clear(). On an error rs is empty.
+ */
+typedef void (*danecid_dns_cb)(int err, struct danecid_rrset *rs, void *arg);
+
+/**
+ * Drive the client's lookups from a libevent base: from now on danecid_dns_lookup() returns
+ * at once and the callback runs in that base's loop. Use the client only in that thread.
+ * @return DANECID_OK, DANECID_ERR_INVAL (already attached), DANECID_ERR_DNS.
+ */
+int danecid_dns_attach(danecid_dns *dns, struct event_base *base);
+
+/**
+ * Look up one RRset as danecid_dns_query() does, delivering it to cb: before returning when
+ * the client is not attached to an event base, later in the loop when it is. Freeing the
+ * client delivers pending lookups as kind FAIL.
+ * @return DANECID_OK (cb will run exactly once), DANECID_ERR_INVAL, DANECID_ERR_NOMEM
+ *         (cb will not run).
+ */
+int danecid_dns_lookup(danecid_dns *dns, const char *name, uint16_t type, danecid_dns_cb cb,
+                       void *arg);
 
 /** Number of DNS questions sent by this client so far (including DNSSEC chain queries
  *  done by getdns is not counted: only the questions danecid asks). */

@@ -44,6 +44,7 @@ struct danecid_ctx {
 	unsigned future_skew;
 	danecid_dns *dns;
 	danecid_replay *replay;
+	bool attached; /* to an event base: only the asynchronous calls */
 };
 
 /* What the walk found for a calling TN. */
@@ -196,100 +197,15 @@ static void walk_clear(struct walk *w)
 	danecid_rrset_clear(&w->tlsa);
 }
 
-/* SPEC §3: longest prefix first. On DECIDE, w->tlsa holds the deciding node's TLSA set. */
-static int walk_tn(danecid_ctx *ctx, const struct danecid_tn *tn, struct walk *w)
-{
-	int r = DANECID_OK;
-
-	memset(w, 0, sizeof(*w));
-	w->step = DANECID_STEP_NEXT;
-	w->dnssec = DANECID_DNSSEC_SECURE;
-	for (size_t len = tn->len; len >= ctx->min_prefix && len > 0; len--) {
-		char name[DANECID_ENUM_NAME_MAX];
-		struct danecid_rrset tlsa, txt;
-		struct danecid_node_facts f;
-		enum danecid_reason reason = DANECID_R_OK;
-		enum danecid_dnssec sec = DANECID_DNSSEC_NONE;
-		enum danecid_step step;
-
-		r = danecid_enum_name(tn->digits, len, ctx->apex, name, sizeof(name));
-		if (r != DANECID_OK) {
-			return r;
-		}
-		r = danecid_dns_query(ctx->dns, name, DANECID_RR_TLSA, &tlsa);
-		if (r != DANECID_OK) {
-			return r;
-		}
-		if ((tlsa.kind == DANECID_DNS_NXDOMAIN && tlsa.sec == DANECID_DNSSEC_SECURE) ||
-		    tlsa.kind == DANECID_DNS_FAIL) {
-			/* The name does not exist, or the server does not answer: the TXT question
-			 * would tell nothing more. */
-			memset(&txt, 0, sizeof(txt));
-			txt.kind = tlsa.kind;
-			txt.sec = tlsa.sec;
-		} else {
-			r = danecid_dns_query(ctx->dns, name, DANECID_RR_TXT, &txt);
-			if (r != DANECID_OK) {
-				danecid_rrset_clear(&tlsa);
-				return r;
-			}
-		}
-		f.tlsa = &tlsa;
-		f.txt = &txt;
-		txt_policy(&txt, &f.pol);
-		step = danecid_policy_step(&f, &reason, &sec);
-		danecid_rrset_clear(&txt);
-		w->dnssec = sec;
-		if (step == DANECID_STEP_NEXT) {
-			w->require |= f.pol.require;
-			danecid_rrset_clear(&tlsa);
-			continue;
-		}
-		w->step = step;
-		w->prefix_len = len;
-		if (step == DANECID_STEP_STOP) {
-			w->reason = reason;
-			snprintf(w->detail, sizeof(w->detail), "%s answer for %s",
-			         sec == DANECID_DNSSEC_BOGUS      ? "bogus"
-			         : sec == DANECID_DNSSEC_INSECURE ? "insecure (no chain of trust)"
-			                                          : "no",
-			         name);
-			danecid_rrset_clear(&tlsa);
-			return DANECID_OK;
-		}
-		w->pol = f.pol;
-		w->require |= f.pol.require;
-		w->tlsa = tlsa; /* ownership moves to the walk */
-		snprintf(w->detail, sizeof(w->detail), "%s", name);
-		return DANECID_OK;
-	}
-	return DANECID_OK;
-}
-
-/* One call: who calls whom, in which dialog, and the walk for the caller (done at most once,
- * when the first Identity header gets that far). */
+/* One call: who calls whom, in which dialog, and the walk for the caller (done once). */
 struct call {
 	const struct danecid_tn *orig;
 	const struct danecid_tn *dests; /* the called numbers; NULL when none is a TN */
 	size_t n_dests;
 	const char *dialog; /* replay dialog (Call-ID); NULL: every request is its own dialog */
 	struct walk w;
-	bool walked;
+	int walk_err; /* the walk could not be done (DANECID_OK when it was) */
 };
-
-static int call_walk(danecid_ctx *ctx, struct call *c)
-{
-	int r;
-
-	if (c->walked) {
-		return DANECID_OK;
-	}
-	r = walk_tn(ctx, c->orig, &c->w);
-	if (r == DANECID_OK) {
-		c->walked = true;
-	}
-	return r;
-}
 
 /* 0 < r < n and 0 < s < n for the P-256 group order n. */
 static bool sig_in_range(const uint8_t sig[64])
@@ -362,17 +278,16 @@ static void walk_verdict(const struct walk *w, const struct danecid_tn *orig,
 	}
 }
 
-static int eval_identity(danecid_ctx *ctx, struct call *c, const struct danecid_identity *id,
-                         time_t now, struct danecid_verdict *v)
+/* The checks of one Identity header that need no DNS. On DANECID_OK, either v holds the
+ * verdict (*ppp stays NULL) or *ppp receives the parsed PASSporT that awaits the walk. */
+static int pre_identity(danecid_ctx *ctx, const struct call *c, const struct danecid_identity *id,
+                        time_t now, struct danecid_verdict *v, struct danecid_passport **ppp)
 {
 	const struct danecid_tn *orig = c->orig;
-	const struct walk *w = &c->w;
 	struct danecid_passport *pp = NULL;
 	enum danecid_reason why = DANECID_R_IDENTITY_MALFORMED;
 	char err[200] = "";
-	int hash_only = 0;
 	int r = DANECID_ERR_INTERNAL;
-	int ok;
 
 	if (id->alg != NULL && strcmp(id->alg, "ES256") != 0) {
 		danecid_verdict_set(v, DANECID_R_ALG_UNSUPPORTED,
@@ -433,9 +348,27 @@ static int eval_identity(danecid_ctx *ctx, struct call *c, const struct danecid_
 			goto out;
 		}
 	}
+	*ppp = pp; /* to the walk */
+	pp = NULL;
+	r = DANECID_OK;
+out:
+	danecid_passport_free(pp);
+	return r;
+}
+
+/* The checks of one Identity header that use the walk's result. */
+static int post_identity(danecid_ctx *ctx, const struct call *c, struct danecid_passport *pp,
+                         time_t now, struct danecid_verdict *v)
+{
+	const struct danecid_tn *orig = c->orig;
+	const struct walk *w = &c->w;
+	int hash_only = 0;
+	int r = DANECID_OK;
+	int ok;
+
 	v->method = DANECID_METHOD_DANE;
-	r = call_walk(ctx, c);
-	if (r != DANECID_OK) {
+	if (c->walk_err != DANECID_OK) {
+		r = c->walk_err;
 		goto out;
 	}
 	v->dnssec = w->dnssec;
@@ -509,19 +442,16 @@ out:
 	if (r == DANECID_OK && v->reason != DANECID_R_OK && v->verstat == DANECID_VERSTAT_PASSED) {
 		r = DANECID_ERR_INTERNAL; /* never let a failure read as a pass */
 	}
-	danecid_passport_free(pp);
 	return r;
 }
 
 /* An unsigned call: revoked or `require` numbers fail, others cannot be decided. */
-static int eval_unsigned(danecid_ctx *ctx, struct call *c, struct danecid_verdict *v)
+static int eval_unsigned(const struct call *c, struct danecid_verdict *v)
 {
 	const struct walk *w = &c->w;
-	int r;
 
-	r = call_walk(ctx, c);
-	if (r != DANECID_OK) {
-		return r;
+	if (c->walk_err != DANECID_OK) {
+		return c->walk_err;
 	}
 	v->dnssec = w->dnssec;
 	v->method = DANECID_METHOD_DANE;
@@ -564,33 +494,42 @@ static void fail_closed(struct danecid_verdict *v, int err)
 	                    danecid_strerror(err));
 }
 
-/* The checks shared by every front-end, once the call's numbers and headers are known. */
-static void verify_call(danecid_ctx *ctx, struct call *c, const struct danecid_identity *ids,
-                        size_t n_ids, time_t now, struct danecid_verdict *out)
+/* ---- one verification: prepare, walk (asynchronously when the context is attached to an
+ * event base), finish ---- */
+
+struct vjob {
+	danecid_ctx *ctx;
+	time_t now;
+	danecid_verify_cb cb;
+	void *arg;
+	int err; /* what the callback is told: DANECID_OK or why the input is not a request */
+	struct danecid_sip_req *req; /* SIP input (owns the identities then) */
+	struct danecid_identity own_ids[DANECID_IDENTITY_MAX]; /* parts input */
+	bool owned[DANECID_IDENTITY_MAX];
+	const struct danecid_identity *ids;
+	size_t n_ids;
+	struct danecid_tn orig;
+	struct danecid_tn dests[DANECID_DEST_MAX];
+	struct call c;
+	struct danecid_passport *pp[DANECID_IDENTITY_MAX]; /* awaiting the walk */
+	struct danecid_verdict v[DANECID_IDENTITY_MAX];
+	struct danecid_verdict out;
+	size_t len;                /* the walk's current prefix length */
+	struct danecid_rrset tlsa; /* the walk's TLSA answer at that prefix */
+};
+
+static void vjob_free(struct vjob *vj)
 {
-	int r;
-
-	if (n_ids == 0) {
-		r = eval_unsigned(ctx, c, out);
-		if (r != DANECID_OK) {
-			fail_closed(out, r);
-		}
-		return;
-	}
-	for (size_t i = 0; i < n_ids; i++) {
-		struct danecid_verdict v = *out;
-
-		r = eval_identity(ctx, c, &ids[i], now, &v);
-		if (r != DANECID_OK) {
-			fail_closed(&v, r);
-		}
-		if (i == 0 || rank(&v) > rank(out)) {
-			*out = v;
-		}
-		if (out->verstat == DANECID_VERSTAT_PASSED) {
-			break;
+	for (size_t i = 0; i < DANECID_IDENTITY_MAX; i++) {
+		danecid_passport_free(vj->pp[i]);
+		if (vj->owned[i]) {
+			danecid_identity_clear(&vj->own_ids[i]);
 		}
 	}
+	danecid_rrset_clear(&vj->tlsa);
+	walk_clear(&vj->c.w);
+	danecid_sip_req_free(vj->req);
+	free(vj);
 }
 
 static void verdict_init(struct danecid_verdict *out)
@@ -599,118 +538,387 @@ static void verdict_init(struct danecid_verdict *out)
 	danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not verified");
 }
 
+/* After the walk (or without one): the verdict of the call, then the callback. */
+static void vjob_finish(struct vjob *vj)
+{
+	int r;
+
+	if (vj->err == DANECID_OK && vj->c.orig != NULL) {
+		if (vj->n_ids == 0) {
+			r = eval_unsigned(&vj->c, &vj->out);
+			if (r != DANECID_OK) {
+				fail_closed(&vj->out, r);
+			}
+		}
+		for (size_t i = 0; i < vj->n_ids; i++) {
+			struct danecid_verdict *v = &vj->v[i];
+
+			if (vj->pp[i] != NULL) {
+				r = post_identity(vj->ctx, &vj->c, vj->pp[i], vj->now, v);
+				if (r == DANECID_OK && v->reason != DANECID_R_OK &&
+				    v->verstat == DANECID_VERSTAT_PASSED) {
+					r = DANECID_ERR_INTERNAL; /* never let a failure read as a
+					                             pass */
+				}
+				if (r != DANECID_OK) {
+					fail_closed(v, r);
+				}
+			}
+			if (i == 0 || rank(v) > rank(&vj->out)) {
+				vj->out = *v;
+			}
+			if (vj->out.verstat == DANECID_VERSTAT_PASSED) {
+				break; /* later headers are not looked at (nor entered as replays)
+				        */
+			}
+		}
+	}
+	vj->cb(vj->err, &vj->out, vj->arg);
+	vjob_free(vj);
+}
+
+static void walk_next(struct vjob *vj);
+
+static void walk_done(struct vjob *vj, int err)
+{
+	danecid_rrset_clear(&vj->tlsa);
+	vj->c.walk_err = err;
+	vjob_finish(vj);
+}
+
+/* Both answers for one prefix are in: judge them (policy.c). */
+static void walk_judge(struct vjob *vj, struct danecid_rrset *txt)
+{
+	struct walk *w = &vj->c.w;
+	struct danecid_node_facts f;
+	enum danecid_reason reason = DANECID_R_OK;
+	enum danecid_dnssec sec = DANECID_DNSSEC_NONE;
+	enum danecid_step step;
+	char name[DANECID_ENUM_NAME_MAX];
+
+	f.tlsa = &vj->tlsa;
+	f.txt = txt;
+	txt_policy(txt, &f.pol);
+	step = danecid_policy_step(&f, &reason, &sec);
+	danecid_rrset_clear(txt);
+	w->dnssec = sec;
+	if (step == DANECID_STEP_NEXT) {
+		w->require |= f.pol.require;
+		danecid_rrset_clear(&vj->tlsa);
+		vj->len--;
+		walk_next(vj);
+		return;
+	}
+	(void)danecid_enum_name(vj->orig.digits, vj->len, vj->ctx->apex, name, sizeof(name));
+	w->step = step;
+	w->prefix_len = vj->len;
+	if (step == DANECID_STEP_STOP) {
+		w->reason = reason;
+		snprintf(w->detail, sizeof(w->detail), "%s answer for %s",
+		         sec == DANECID_DNSSEC_BOGUS      ? "bogus"
+		         : sec == DANECID_DNSSEC_INSECURE ? "insecure (no chain of trust)"
+		                                          : "no",
+		         name);
+		walk_done(vj, DANECID_OK);
+		return;
+	}
+	w->pol = f.pol;
+	w->require |= f.pol.require;
+	w->tlsa = vj->tlsa; /* ownership moves to the walk */
+	memset(&vj->tlsa, 0, sizeof(vj->tlsa));
+	snprintf(w->detail, sizeof(w->detail), "%s", name);
+	walk_done(vj, DANECID_OK);
+}
+
+static void on_txt(int err, struct danecid_rrset *rs, void *arg)
+{
+	struct vjob *vj = arg;
+
+	if (err != DANECID_OK) {
+		danecid_rrset_clear(rs);
+		walk_done(vj, err);
+		return;
+	}
+	walk_judge(vj, rs);
+}
+
+static void on_tlsa(int err, struct danecid_rrset *rs, void *arg)
+{
+	struct vjob *vj = arg;
+	struct danecid_rrset txt;
+	char name[DANECID_ENUM_NAME_MAX];
+	int r;
+
+	if (err != DANECID_OK) {
+		danecid_rrset_clear(rs);
+		walk_done(vj, err);
+		return;
+	}
+	vj->tlsa = *rs; /* moved */
+	if ((vj->tlsa.kind == DANECID_DNS_NXDOMAIN && vj->tlsa.sec == DANECID_DNSSEC_SECURE) ||
+	    vj->tlsa.kind == DANECID_DNS_FAIL) {
+		/* The name does not exist, or the server does not answer: the TXT question would
+		 * tell nothing more. */
+		memset(&txt, 0, sizeof(txt));
+		txt.kind = vj->tlsa.kind;
+		txt.sec = vj->tlsa.sec;
+		walk_judge(vj, &txt);
+		return;
+	}
+	r = danecid_enum_name(vj->orig.digits, vj->len, vj->ctx->apex, name, sizeof(name));
+	if (r == DANECID_OK) {
+		r = danecid_dns_lookup(vj->ctx->dns, name, DANECID_RR_TXT, on_txt, vj);
+	}
+	if (r != DANECID_OK) {
+		walk_done(vj, r);
+	}
+}
+
+/* SPEC §3: longest prefix first, one prefix at a time. */
+static void walk_next(struct vjob *vj)
+{
+	char name[DANECID_ENUM_NAME_MAX];
+	int r;
+
+	if (vj->len < vj->ctx->min_prefix || vj->len == 0) {
+		walk_done(vj, DANECID_OK); /* every prefix securely denied: not registered */
+		return;
+	}
+	r = danecid_enum_name(vj->orig.digits, vj->len, vj->ctx->apex, name, sizeof(name));
+	if (r == DANECID_OK) {
+		r = danecid_dns_lookup(vj->ctx->dns, name, DANECID_RR_TLSA, on_tlsa, vj);
+	}
+	if (r != DANECID_OK) {
+		walk_done(vj, r);
+	}
+}
+
+/* The checks without DNS for every Identity header; then the walk if any needs it. */
+static void vjob_run(struct vjob *vj)
+{
+	bool need_walk = vj->n_ids == 0;
+	int r;
+
+	vj->c.orig = &vj->orig;
+	vj->c.w.step = DANECID_STEP_NEXT;
+	vj->c.w.dnssec = DANECID_DNSSEC_SECURE;
+	for (size_t i = 0; i < vj->n_ids; i++) {
+		vj->v[i] = vj->out;
+		r = pre_identity(vj->ctx, &vj->c, &vj->ids[i], vj->now, &vj->v[i], &vj->pp[i]);
+		if (r != DANECID_OK) {
+			fail_closed(&vj->v[i], r);
+		}
+		need_walk |= vj->pp[i] != NULL;
+	}
+	if (!need_walk) {
+		vjob_finish(vj);
+		return;
+	}
+	vj->len = vj->orig.len;
+	walk_next(vj);
+}
+
+static struct vjob *vjob_new(danecid_ctx *ctx, time_t now, danecid_verify_cb cb, void *arg)
+{
+	struct vjob *vj = calloc(1, sizeof(*vj));
+
+	if (vj == NULL) {
+		return NULL;
+	}
+	vj->ctx = ctx;
+	vj->now = now;
+	vj->cb = cb;
+	vj->arg = arg;
+	verdict_init(&vj->out);
+	return vj;
+}
+
+int danecid_verify_async(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
+                         danecid_verify_cb cb, void *arg)
+{
+	struct vjob *vj;
+	struct danecid_sip_req *req;
+	const char *caller;
+	char err[200] = "";
+	int r;
+
+	if (ctx == NULL || msg == NULL || cb == NULL) {
+		return DANECID_ERR_INVAL;
+	}
+	vj = vjob_new(ctx, now, cb, arg);
+	if (vj == NULL) {
+		return DANECID_ERR_NOMEM;
+	}
+	r = danecid_sip_parse(msg, len, &vj->req, err, sizeof(err));
+	if (r == DANECID_ERR_NOMEM) {
+		vjob_free(vj);
+		return r;
+	}
+	if (r != DANECID_OK) {
+		danecid_verdict_set(&vj->out, DANECID_R_NO_IDENTITY, "not a SIP request: %s",
+		                    err[0] != '\0' ? err : danecid_strerror(r));
+		vj->err = r;
+		vjob_finish(vj);
+		return DANECID_OK;
+	}
+	req = vj->req;
+	caller = req->n_pai > 0 ? req->pai[0] : req->from_uri;
+	if (danecid_tn_from_uri(caller, strlen(caller), ctx->assume_global, &vj->orig) !=
+	    DANECID_OK) {
+		danecid_verdict_set(&vj->out, DANECID_R_NOT_A_TN,
+		                    "the caller (%s) is not a global telephone number",
+		                    req->n_pai > 0 ? "P-Asserted-Identity" : "From");
+		vjob_finish(vj);
+		return DANECID_OK;
+	}
+	memcpy(vj->out.orig, vj->orig.digits, vj->orig.len + 1);
+	vj->c.dialog = req->call_id;
+	if (danecid_tn_from_uri(req->to_uri, strlen(req->to_uri), ctx->assume_global,
+	                        &vj->dests[0]) == DANECID_OK ||
+	    danecid_tn_from_uri(req->ruri, strlen(req->ruri), ctx->assume_global, &vj->dests[0]) ==
+	        DANECID_OK) {
+		vj->c.dests = vj->dests;
+		vj->c.n_dests = 1;
+		memcpy(vj->out.dest[0], vj->dests[0].digits, vj->dests[0].len + 1);
+		vj->out.n_dest = 1;
+	}
+	vj->ids = req->identity;
+	vj->n_ids = req->n_identity;
+	vjob_run(vj);
+	return DANECID_OK;
+}
+
+int danecid_verify_request_async(danecid_ctx *ctx, const struct danecid_request *rq, time_t now,
+                                 danecid_verify_cb cb, void *arg)
+{
+	struct vjob *vj;
+	size_t n_dests = 0;
+	int r;
+
+	if (ctx == NULL || cb == NULL) {
+		return DANECID_ERR_INVAL;
+	}
+	vj = vjob_new(ctx, now, cb, arg);
+	if (vj == NULL) {
+		return DANECID_ERR_NOMEM;
+	}
+	if (rq == NULL || rq->orig == NULL || rq->n_dest > DANECID_DEST_MAX ||
+	    rq->n_identity > DANECID_IDENTITY_MAX || (rq->n_dest > 0 && rq->dest == NULL) ||
+	    (rq->n_identity > 0 && rq->identity == NULL)) {
+		danecid_verdict_set(&vj->out, DANECID_R_NO_IDENTITY, "not a verification request");
+		vj->err = DANECID_ERR_INVAL;
+		vjob_finish(vj);
+		return DANECID_OK;
+	}
+	if (danecid_tn_canon(rq->orig, strlen(rq->orig), ctx->assume_global, &vj->orig) !=
+	    DANECID_OK) {
+		danecid_verdict_set(&vj->out, DANECID_R_NOT_A_TN,
+		                    "the caller is not a global telephone number");
+		vjob_finish(vj);
+		return DANECID_OK;
+	}
+	memcpy(vj->out.orig, vj->orig.digits, vj->orig.len + 1);
+	for (size_t i = 0; i < rq->n_dest; i++) {
+		if (rq->dest[i] == NULL ||
+		    danecid_tn_canon(rq->dest[i], strlen(rq->dest[i]), ctx->assume_global,
+		                     &vj->dests[n_dests]) != DANECID_OK) {
+			continue; /* not a TN: it cannot be bound to a PASSporT */
+		}
+		memcpy(vj->out.dest[vj->out.n_dest++], vj->dests[n_dests].digits,
+		       vj->dests[n_dests].len + 1);
+		n_dests++;
+	}
+	/* a called party that is not a TN fails the binding */
+	vj->c.n_dests = n_dests == rq->n_dest ? n_dests : 0;
+	vj->c.dests = vj->c.n_dests > 0 ? vj->dests : NULL;
+	vj->c.dialog = rq->dialog;
+	for (size_t i = 0; i < rq->n_identity; i++) {
+		const char *v = rq->identity[i] != NULL ? rq->identity[i] : "";
+
+		r = danecid_identity_parse(v, strlen(v), &vj->own_ids[i]);
+		if (r == DANECID_ERR_NOMEM) {
+			vjob_free(vj);
+			return r;
+		}
+		if (r != DANECID_OK) {
+			/* kept with an empty JWS: reported as identity-malformed */
+			memset(&vj->own_ids[i], 0, sizeof(vj->own_ids[i]));
+			vj->own_ids[i].jws = (char *)"";
+			vj->own_ids[i].raw = (char *)"";
+		} else {
+			vj->owned[i] = true;
+		}
+	}
+	vj->ids = vj->own_ids;
+	vj->n_ids = rq->n_identity;
+	vjob_run(vj);
+	return DANECID_OK;
+}
+
+/* The synchronous calls: the same machine on a context without an event base runs to its
+ * end before returning. */
+struct sync_out {
+	struct danecid_verdict *out;
+	int err;
+	bool done;
+};
+
+static void sync_done(int err, const struct danecid_verdict *v, void *arg)
+{
+	struct sync_out *so = arg;
+
+	*so->out = *v;
+	so->err = err;
+	so->done = true;
+}
+
+static int sync_result(int r, struct sync_out *so)
+{
+	if (r != DANECID_OK) {
+		fail_closed(so->out, r);
+		return DANECID_OK;
+	}
+	if (!so->done) {
+		fail_closed(so->out, DANECID_ERR_INTERNAL);
+		return DANECID_ERR_INTERNAL;
+	}
+	return so->err;
+}
+
 int danecid_verify(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
                    struct danecid_verdict *out)
 {
-	struct danecid_sip_req *req = NULL;
-	struct danecid_tn orig, dest;
-	struct call c;
-	const char *caller;
-	char err[200] = "";
-	int r = DANECID_ERR_INTERNAL;
+	struct sync_out so = {out, DANECID_OK, false};
 
 	verdict_init(out);
-	memset(&c, 0, sizeof(c));
-	r = danecid_sip_parse(msg, len, &req, err, sizeof(err));
-	if (r != DANECID_OK) {
-		danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not a SIP request: %s",
-		                    err[0] != '\0' ? err : danecid_strerror(r));
-		goto out;
+	if (ctx == NULL || ctx->attached) {
+		return DANECID_ERR_INVAL;
 	}
-	caller = req->n_pai > 0 ? req->pai[0] : req->from_uri;
-	if (danecid_tn_from_uri(caller, strlen(caller), ctx->assume_global, &orig) != DANECID_OK) {
-		danecid_verdict_set(out, DANECID_R_NOT_A_TN,
-		                    "the caller (%s) is not a global telephone number",
-		                    req->n_pai > 0 ? "P-Asserted-Identity" : "From");
-		r = DANECID_OK;
-		goto out;
-	}
-	memcpy(out->orig, orig.digits, orig.len + 1);
-	c.orig = &orig;
-	c.dialog = req->call_id;
-	if (danecid_tn_from_uri(req->to_uri, strlen(req->to_uri), ctx->assume_global, &dest) ==
-	        DANECID_OK ||
-	    danecid_tn_from_uri(req->ruri, strlen(req->ruri), ctx->assume_global, &dest) ==
-	        DANECID_OK) {
-		c.dests = &dest;
-		c.n_dests = 1;
-		memcpy(out->dest[0], dest.digits, dest.len + 1);
-		out->n_dest = 1;
-	}
-	verify_call(ctx, &c, req->identity, req->n_identity, now, out);
-	r = DANECID_OK;
-out:
-	walk_clear(&c.w);
-	danecid_sip_req_free(req);
-	return r;
+	return sync_result(danecid_verify_async(ctx, msg, len, now, sync_done, &so), &so);
 }
 
 int danecid_verify_request(danecid_ctx *ctx, const struct danecid_request *rq, time_t now,
                            struct danecid_verdict *out)
 {
-	struct danecid_tn orig, dests[DANECID_DEST_MAX];
-	struct danecid_identity ids[DANECID_IDENTITY_MAX];
-	bool owned[DANECID_IDENTITY_MAX] = {false};
-	size_t n_ids = 0;
-	struct call c;
-	int r = DANECID_ERR_INTERNAL;
+	struct sync_out so = {out, DANECID_OK, false};
 
 	verdict_init(out);
-	memset(&c, 0, sizeof(c));
-	memset(ids, 0, sizeof(ids));
-	if (rq == NULL || rq->orig == NULL || rq->n_dest > DANECID_DEST_MAX ||
-	    rq->n_identity > DANECID_IDENTITY_MAX || (rq->n_dest > 0 && rq->dest == NULL) ||
-	    (rq->n_identity > 0 && rq->identity == NULL)) {
-		danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not a verification request");
+	if (ctx == NULL || ctx->attached) {
 		return DANECID_ERR_INVAL;
 	}
-	if (danecid_tn_canon(rq->orig, strlen(rq->orig), ctx->assume_global, &orig) != DANECID_OK) {
-		danecid_verdict_set(out, DANECID_R_NOT_A_TN,
-		                    "the caller is not a global telephone number");
-		return DANECID_OK;
-	}
-	memcpy(out->orig, orig.digits, orig.len + 1);
-	for (size_t i = 0; i < rq->n_dest; i++) {
-		if (rq->dest[i] == NULL ||
-		    danecid_tn_canon(rq->dest[i], strlen(rq->dest[i]), ctx->assume_global,
-		                     &dests[c.n_dests]) != DANECID_OK) {
-			continue; /* not a TN: it cannot be bound to a PASSporT */
-		}
-		memcpy(out->dest[out->n_dest++], dests[c.n_dests].digits, dests[c.n_dests].len + 1);
-		c.n_dests++;
-	}
-	if (rq->n_dest > 0 && c.n_dests < rq->n_dest) {
-		c.n_dests = 0; /* a called party that is not a TN fails the binding */
-	}
-	c.orig = &orig;
-	c.dests = c.n_dests > 0 ? dests : NULL;
-	c.dialog = rq->dialog;
-	for (size_t i = 0; i < rq->n_identity; i++) {
-		const char *v = rq->identity[i] != NULL ? rq->identity[i] : "";
+	return sync_result(danecid_verify_request_async(ctx, rq, now, sync_done, &so), &so);
+}
 
-		r = danecid_identity_parse(v, strlen(v), &ids[n_ids]);
-		if (r == DANECID_ERR_NOMEM) {
-			fail_closed(out, r);
-			goto out;
-		}
-		if (r != DANECID_OK) {
-			/* kept with an empty JWS: reported as identity-malformed */
-			memset(&ids[n_ids], 0, sizeof(ids[n_ids]));
-			ids[n_ids].jws = (char *)"";
-			ids[n_ids].raw = (char *)"";
-		} else {
-			owned[n_ids] = true;
-		}
-		n_ids++;
+int danecid_ctx_attach(danecid_ctx *ctx, struct event_base *base)
+{
+	int r;
+
+	if (ctx == NULL || ctx->attached) {
+		return DANECID_ERR_INVAL;
 	}
-	verify_call(ctx, &c, ids, n_ids, now, out);
-	r = DANECID_OK;
-out:
-	for (size_t i = 0; i < n_ids; i++) {
-		if (owned[i]) {
-			danecid_identity_clear(&ids[i]);
-		}
+	r = danecid_dns_attach(ctx->dns, base);
+	if (r == DANECID_OK) {
+		ctx->attached = true;
 	}
-	walk_clear(&c.w);
 	return r;
 }
