@@ -1,14 +1,17 @@
 /* daemon — the core of danecidd: configuration generations, jobs, deadlines, workers.
  *
  * Outline of operations:
- *  - A generation is one loaded configuration with one verification context per
- *    worker thread (a getdns context is used by one thread at a time). Every
- *    context shares one replay cache, across reloads too.
+ *  - A generation is one loaded configuration and an anchor context that holds
+ *    the replay cache (shared by every context, across reloads too).
  *  - A front-end submits a job in the loop thread. The job holds a reference to
  *    the generation in force, a copy of its input and a deadline timer, and
- *    goes to the worker pool.
- *  - A worker verifies with its own context of the job's generation, then hands
- *    the job back to the loop through a pipe.
+ *    goes to the next worker in turn.
+ *  - Each worker thread runs its own event loop. It keeps one context per
+ *    generation, attached to that loop, so getdns runs asynchronously there and
+ *    many verifications are in flight at once; a context of an older
+ *    generation is freed by its worker once its last verification is over.
+ *    When a verification ends, the worker hands the job back to the main loop
+ *    through a pipe.
  *  - The loop answers exactly once: with the worker's verdict, or at the
  *    deadline with No-TN-Validation / dns-unavailable (the SIP server is never
  *    left waiting). A job is freed when both the worker and the loop are done.
@@ -37,14 +40,32 @@
 #include "pool.h"
 #include "sipfront.h"
 
-#define QUEUE_PER_WORKER 256
+#define QUEUE_PER_WORKER 4096
 
-/* One configuration in force and its contexts. */
+/* One configuration in force. */
 struct gen {
 	struct danecid_config cfg;
-	danecid_ctx **ctx; /* one per worker */
-	unsigned n;
+	danecid_ctx *anchor; /* holds the replay cache; never asks DNS */
+	unsigned serial;
 	atomic_uint refs;
+};
+
+/* A worker's context for one generation (worker thread only). */
+struct wctx {
+	struct wctx *next;
+	struct wstate *owner;
+	unsigned serial;
+	danecid_ctx *ctx;
+	size_t inflight;
+	uint64_t reported; /* DNS questions already counted */
+};
+
+/* What one worker owns (worker thread only). */
+struct wstate {
+	struct wctx *list;
+	unsigned latest; /* the newest generation this worker has seen */
+	struct event_base *base;
+	bool retire_pending;
 };
 
 enum job_kind { JOB_SIP, JOB_REQUEST };
@@ -67,6 +88,7 @@ struct dd_job {
 	bool answered;  /* loop: done was called (or the job was cancelled) */
 	bool cancelled; /* loop */
 	/* written by the worker, read by the loop after the pipe */
+	struct wctx *w;
 	struct danecid_verdict verdict;
 	int err;
 	uint64_t questions;
@@ -85,6 +107,8 @@ struct dd {
 	struct dd_http *http;
 	size_t inflight;
 	unsigned workers;
+	struct wstate *ws; /* one per worker */
+	unsigned serial;   /* of the newest generation */
 	char *sip_listen, *http_listen;
 };
 
@@ -93,10 +117,7 @@ static void gen_unref(struct gen *g)
 	if (g == NULL || atomic_fetch_sub(&g->refs, 1) != 1) {
 		return;
 	}
-	for (unsigned i = 0; i < g->n; i++) {
-		danecid_ctx_free(g->ctx[i]);
-	}
-	free(g->ctx);
+	danecid_ctx_free(g->anchor);
 	danecid_config_clear(&g->cfg);
 	free(g);
 }
@@ -129,40 +150,30 @@ static int copy_config(const struct danecid_config *from, struct danecid_config 
 	return 0;
 }
 
-/* A generation from a configuration; contexts share the replay cache of share (if any). */
-static int gen_new(const struct danecid_config *cfg, unsigned n, struct gen *share,
+/* A generation from a configuration; its replay cache is the one of share (if any). */
+static int gen_new(struct dd *d, const struct danecid_config *cfg, struct gen *share,
                    struct gen **out, char *errbuf, size_t errlen)
 {
 	struct gen *g = calloc(1, sizeof(*g));
 	int r;
 
 	*out = NULL;
-	if (g == NULL) {
-		snprintf(errbuf, errlen, "out of memory");
-		return -1;
-	}
-	atomic_init(&g->refs, 1);
-	g->ctx = calloc(n, sizeof(*g->ctx));
-	if (g->ctx == NULL || copy_config(cfg, &g->cfg) != 0) {
-		free(g->ctx);
+	if (g == NULL || copy_config(cfg, &g->cfg) != 0) {
 		free(g);
 		snprintf(errbuf, errlen, "out of memory");
 		return -1;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		danecid_ctx *from = share != NULL ? share->ctx[0] : (i > 0 ? g->ctx[0] : NULL);
-
-		if (from != NULL) {
-			r = danecid_ctx_new_shared(cfg, from, &g->ctx[i], errbuf, errlen);
-		} else {
-			r = danecid_ctx_new(cfg, &g->ctx[i], errbuf, errlen);
-		}
-		g->n = i + (r == DANECID_OK ? 1 : 0);
-		if (r != DANECID_OK) {
-			gen_unref(g);
-			return -1;
-		}
+	atomic_init(&g->refs, 1);
+	if (share != NULL) {
+		r = danecid_ctx_new_shared(cfg, share->anchor, &g->anchor, errbuf, errlen);
+	} else {
+		r = danecid_ctx_new(cfg, &g->anchor, errbuf, errlen);
 	}
+	if (r != DANECID_OK) {
+		gen_unref(g);
+		return -1;
+	}
+	g->serial = ++d->serial;
 	*out = g;
 	return 0;
 }
@@ -240,26 +251,144 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	job_answer(job, &v, DANECID_OK, true);
 }
 
-/* Worker thread. */
-static void work(void *p, unsigned worker, void *arg)
+/* Worker thread: hand a finished job back to the main loop. */
+static void hand_back(struct dd *d, struct dd_job *job)
 {
-	struct dd_job *job = p;
-	struct dd *d = arg;
-	danecid_ctx *ctx = job->gen->ctx[worker % job->gen->n];
-	uint64_t q0 = danecid_ctx_dns_questions(ctx);
 	ssize_t w;
 
-	if (job->kind == JOB_SIP) {
-		job->err = danecid_verify(ctx, job->msg, job->len, job->now, &job->verdict);
-	} else {
-		job->err = danecid_verify_request(ctx, &job->rq, job->now, &job->verdict);
-	}
-	job->questions = danecid_ctx_dns_questions(ctx) - q0;
 	do {
 		w = write(d->pipe_wr, &job, sizeof(job));
 	} while (w < 0 && errno == EINTR);
 	if (w != (ssize_t)sizeof(job)) {
 		dd_log(DD_ERR, "worker could not hand a job back: %s", strerror(errno));
+	}
+}
+
+/* Worker thread: free the contexts of older generations that have nothing in flight. */
+static void retire(evutil_socket_t fd, short what, void *arg)
+{
+	struct wstate *ws = arg;
+	struct wctx **pp = &ws->list;
+
+	(void)fd;
+	(void)what;
+	ws->retire_pending = false;
+	while (*pp != NULL) {
+		struct wctx *w = *pp;
+
+		if (w->serial != ws->latest && w->inflight == 0) {
+			*pp = w->next;
+			danecid_ctx_free(w->ctx);
+			free(w);
+		} else {
+			pp = &w->next;
+		}
+	}
+}
+
+/* Worker thread: the verification of a job is over. */
+static void on_verified(int err, const struct danecid_verdict *v, void *arg)
+{
+	static const struct timeval soon = {0, 0};
+	struct dd_job *job = arg;
+	struct wctx *w = job->w;
+	uint64_t q = danecid_ctx_dns_questions(w->ctx);
+
+	job->verdict = *v;
+	job->err = err;
+	job->questions = q - w->reported;
+	w->reported = q;
+	w->inflight--;
+	if (w->serial != w->owner->latest && w->inflight == 0 && !w->owner->retire_pending &&
+	    event_base_once(w->owner->base, -1, EV_TIMEOUT, retire, w->owner, &soon) == 0) {
+		/* not here: this runs inside the context's own callbacks */
+		w->owner->retire_pending = true;
+	}
+	hand_back(job->d, job);
+}
+
+/* Worker thread: the context of this worker for the job's generation. */
+static struct wctx *worker_ctx(struct dd *d, struct wstate *ws, struct gen *g,
+                               struct event_base *base)
+{
+	struct wctx *w;
+	char err[512] = "";
+
+	if (g->serial > ws->latest) {
+		ws->latest = g->serial;
+	}
+	for (w = ws->list; w != NULL; w = w->next) {
+		if (w->serial == g->serial) {
+			return w;
+		}
+	}
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		return NULL;
+	}
+	if (danecid_ctx_new_shared(&g->cfg, g->anchor, &w->ctx, err, sizeof(err)) != DANECID_OK ||
+	    danecid_ctx_attach(w->ctx, base) != DANECID_OK) {
+		dd_log(DD_ERR, "worker context: %s", err[0] != '\0' ? err : "cannot attach");
+		danecid_ctx_free(w->ctx);
+		free(w);
+		return NULL;
+	}
+	w->owner = ws;
+	w->serial = g->serial;
+	w->next = ws->list;
+	ws->list = w;
+	return w;
+}
+
+/* Worker thread: start a job on this worker's loop. */
+static void start(void *p, unsigned worker, struct event_base *base, void *arg)
+{
+	struct dd_job *job = p;
+	struct dd *d = arg;
+	struct wstate *ws = &d->ws[worker];
+	int r;
+
+	ws->base = base;
+	job->w = worker_ctx(d, ws, job->gen, base);
+	if (job->w == NULL) {
+		memset(&job->verdict, 0, sizeof(job->verdict));
+		job->verdict.verstat = DANECID_VERSTAT_NO_VALIDATION;
+		job->verdict.reason = DANECID_R_DNS_UNAVAILABLE;
+		snprintf(job->verdict.detail, sizeof(job->verdict.detail),
+		         "could not decide: no verification context");
+		hand_back(d, job);
+		return;
+	}
+	job->w->inflight++;
+	if (job->kind == JOB_SIP) {
+		r = danecid_verify_async(job->w->ctx, job->msg, job->len, job->now, on_verified,
+		                         job);
+	} else {
+		r = danecid_verify_request_async(job->w->ctx, &job->rq, job->now, on_verified, job);
+	}
+	if (r != DANECID_OK) {
+		struct danecid_verdict v;
+
+		memset(&v, 0, sizeof(v));
+		v.verstat = DANECID_VERSTAT_NO_VALIDATION;
+		v.reason = DANECID_R_DNS_UNAVAILABLE;
+		snprintf(v.detail, sizeof(v.detail), "could not decide: %s", danecid_strerror(r));
+		on_verified(DANECID_OK, &v, job);
+	}
+}
+
+/* Worker thread, when the pool stops: free its contexts; what was in flight ends now. */
+static void stop(unsigned worker, void *arg)
+{
+	struct dd *d = arg;
+	struct wstate *ws = &d->ws[worker];
+
+	while (ws->list != NULL) {
+		struct wctx *w = ws->list;
+
+		danecid_ctx_free(w->ctx); /* pending lookups end as "no answer" (on_verified) */
+		ws->list = w->next;
+		free(w);
 	}
 }
 
@@ -282,7 +411,7 @@ static void on_pipe(evutil_socket_t fd, short what, void *arg)
 			job_free(job);
 		}
 	}
-	dd_metrics_set_replay_entries(d->metrics, danecid_ctx_replay_entries(d->gen->ctx[0]));
+	dd_metrics_set_replay_entries(d->metrics, danecid_ctx_replay_entries(d->gen->anchor));
 }
 
 static void discard(void *p, void *arg)
@@ -457,7 +586,7 @@ static void reload(struct dd *d)
 
 	dd_log(DD_NOTICE, "reloading %s", d->config_path);
 	if (load_config(d->config_path, &cfg, err, sizeof(err)) != 0 ||
-	    gen_new(&cfg, d->workers, d->gen, &g, err, sizeof(err)) != 0) {
+	    gen_new(d, &cfg, d->gen, &g, err, sizeof(err)) != 0) {
 		danecid_config_clear(&cfg);
 		dd_log(DD_ERR, "reload failed, the running configuration stays: %s", err);
 		dd_metrics_reload(d->metrics, false);
@@ -522,6 +651,7 @@ void dd_free(struct dd *d)
 	if (d->base != NULL) {
 		event_base_free(d->base);
 	}
+	free(d->ws);
 	free(d->sip_listen);
 	free(d->http_listen);
 	free(d->config_path);
@@ -556,7 +686,12 @@ int dd_new(const char *config_path, struct dd **out, char *errbuf, size_t errlen
 		snprintf(errbuf, errlen, "out of memory");
 		goto out;
 	}
-	if (gen_new(&cfg, d->workers, NULL, &d->gen, errbuf, errlen) != 0) {
+	d->ws = calloc(d->workers, sizeof(*d->ws));
+	if (d->ws == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		goto out;
+	}
+	if (gen_new(d, &cfg, NULL, &d->gen, errbuf, errlen) != 0) {
 		goto out;
 	}
 	dd_log_set_level((enum dd_level)cfg.log_level);
@@ -580,8 +715,7 @@ int dd_new(const char *config_path, struct dd **out, char *errbuf, size_t errlen
 		snprintf(errbuf, errlen, "event set-up failed");
 		goto out;
 	}
-	if (dd_pool_new(d->workers, (size_t)d->workers * QUEUE_PER_WORKER, work, discard, d,
-	                &d->pool) != 0) {
+	if (dd_pool_new(d->workers, QUEUE_PER_WORKER, start, stop, discard, d, &d->pool) != 0) {
 		snprintf(errbuf, errlen, "could not start %u worker threads", d->workers);
 		goto out;
 	}

@@ -1,7 +1,12 @@
-/* pool — a fixed set of threads and a FIFO of jobs under one mutex. */
+/* pool — n threads, each an event loop woken through a pipe to start the jobs queued for it. */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 #include "pool.h"
 
@@ -12,54 +17,100 @@ struct node {
 
 struct worker {
 	struct dd_pool *pool;
-	pthread_t thread;
 	unsigned index;
+	pthread_t thread;
 	bool started;
+	struct event_base *base;
+	struct event *wake_ev;
+	int wake_rd, wake_wr;
+	pthread_mutex_t lock;
+	struct node *head, *tail;
+	size_t queued;
+	bool stopping;
 };
 
 struct dd_pool {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct node *head, *tail;
-	size_t queued, queue_max;
-	bool stopping;
-	dd_work_fn work;
-	dd_discard_fn discard;
-	void *arg;
 	struct worker *workers;
 	unsigned n;
+	unsigned next; /* round robin; pushed from one thread only */
+	size_t queue_max;
+	dd_start_fn start;
+	dd_stop_fn stop;
+	dd_discard_fn discard;
+	void *arg;
 };
 
-static void *run(void *p)
+static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
-	struct worker *w = p;
-	struct dd_pool *pool = w->pool;
+	struct worker *w = arg;
+	struct dd_pool *p = w->pool;
+	char buf[64];
+	struct node *list;
+	bool stopping;
 
-	for (;;) {
-		struct node *node;
+	(void)what;
+	while (read(fd, buf, sizeof(buf)) > 0) {
+	}
+	pthread_mutex_lock(&w->lock);
+	list = w->head;
+	w->head = w->tail = NULL;
+	w->queued = 0;
+	stopping = w->stopping;
+	pthread_mutex_unlock(&w->lock);
+	while (list != NULL) {
+		struct node *next = list->next;
 
-		pthread_mutex_lock(&pool->lock);
-		while (pool->head == NULL && !pool->stopping) {
-			pthread_cond_wait(&pool->cond, &pool->lock);
+		if (stopping) {
+			p->discard(list->job, p->arg);
+		} else {
+			p->start(list->job, w->index, w->base, p->arg);
 		}
-		if (pool->stopping) {
-			pthread_mutex_unlock(&pool->lock);
-			return NULL;
-		}
-		node = pool->head;
-		pool->head = node->next;
-		if (pool->head == NULL) {
-			pool->tail = NULL;
-		}
-		pool->queued--;
-		pthread_mutex_unlock(&pool->lock);
-		pool->work(node->job, w->index, pool->arg);
-		free(node);
+		free(list);
+		list = next;
+	}
+	if (stopping) {
+		p->stop(w->index, p->arg);
+		event_base_loopbreak(w->base);
 	}
 }
 
-int dd_pool_new(unsigned n, size_t queue_max, dd_work_fn work, dd_discard_fn discard, void *arg,
-                struct dd_pool **out)
+static void *run(void *arg)
+{
+	struct worker *w = arg;
+
+	event_base_dispatch(w->base);
+	return NULL;
+}
+
+static void wake(struct worker *w)
+{
+	ssize_t n;
+
+	do {
+		n = write(w->wake_wr, "", 1);
+	} while (n < 0 && errno == EINTR);
+	/* EAGAIN: the pipe is full, so the worker is woken already */
+}
+
+static void worker_clear(struct worker *w)
+{
+	if (w->wake_ev != NULL) {
+		event_free(w->wake_ev);
+	}
+	if (w->base != NULL) {
+		event_base_free(w->base);
+	}
+	if (w->wake_rd >= 0) {
+		close(w->wake_rd);
+	}
+	if (w->wake_wr >= 0) {
+		close(w->wake_wr);
+	}
+	pthread_mutex_destroy(&w->lock);
+}
+
+int dd_pool_new(unsigned n, size_t queue_max, dd_start_fn start, dd_stop_fn stop,
+                dd_discard_fn discard, void *arg, struct dd_pool **out)
 {
 	struct dd_pool *p = NULL;
 
@@ -73,28 +124,45 @@ int dd_pool_new(unsigned n, size_t queue_max, dd_work_fn work, dd_discard_fn dis
 		free(p);
 		return -1;
 	}
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
+	p->n = n;
 	p->queue_max = queue_max;
-	p->work = work;
+	p->start = start;
+	p->stop = stop;
 	p->discard = discard;
 	p->arg = arg;
-	p->n = n;
 	for (unsigned i = 0; i < n; i++) {
-		p->workers[i].pool = p;
-		p->workers[i].index = i;
-		if (pthread_create(&p->workers[i].thread, NULL, run, &p->workers[i]) != 0) {
-			dd_pool_free(p);
-			return -1;
+		p->workers[i].wake_rd = p->workers[i].wake_wr = -1;
+		pthread_mutex_init(&p->workers[i].lock, NULL);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct worker *w = &p->workers[i];
+		int fds[2];
+
+		w->pool = p;
+		w->index = i;
+		w->base = event_base_new();
+		if (w->base == NULL || pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+			goto fail;
 		}
-		p->workers[i].started = true;
+		w->wake_rd = fds[0];
+		w->wake_wr = fds[1];
+		w->wake_ev = event_new(w->base, w->wake_rd, EV_READ | EV_PERSIST, on_wake, w);
+		if (w->wake_ev == NULL || event_add(w->wake_ev, NULL) != 0 ||
+		    pthread_create(&w->thread, NULL, run, w) != 0) {
+			goto fail;
+		}
+		w->started = true;
 	}
 	*out = p;
 	return 0;
+fail:
+	dd_pool_free(p);
+	return -1;
 }
 
 int dd_pool_push(struct dd_pool *p, void *job)
 {
+	struct worker *w = &p->workers[p->next++ % p->n];
 	struct node *node = malloc(sizeof(*node));
 
 	if (node == NULL) {
@@ -102,64 +170,68 @@ int dd_pool_push(struct dd_pool *p, void *job)
 	}
 	node->next = NULL;
 	node->job = job;
-	pthread_mutex_lock(&p->lock);
-	if (p->stopping || p->queued >= p->queue_max) {
-		pthread_mutex_unlock(&p->lock);
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping || w->queued >= p->queue_max) {
+		pthread_mutex_unlock(&w->lock);
 		free(node);
 		return -1;
 	}
-	if (p->tail != NULL) {
-		p->tail->next = node;
+	if (w->tail != NULL) {
+		w->tail->next = node;
 	} else {
-		p->head = node;
+		w->head = node;
 	}
-	p->tail = node;
-	p->queued++;
-	pthread_cond_signal(&p->cond);
-	pthread_mutex_unlock(&p->lock);
+	w->tail = node;
+	w->queued++;
+	pthread_mutex_unlock(&w->lock);
+	wake(w);
 	return 0;
 }
 
 size_t dd_pool_queued(struct dd_pool *p)
 {
-	size_t n;
+	size_t n = 0;
 
-	pthread_mutex_lock(&p->lock);
-	n = p->queued;
-	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < p->n; i++) {
+		pthread_mutex_lock(&p->workers[i].lock);
+		n += p->workers[i].queued;
+		pthread_mutex_unlock(&p->workers[i].lock);
+	}
 	return n;
 }
 
 void dd_pool_free(struct dd_pool *p)
 {
-	struct node *node;
-
 	if (p == NULL) {
 		return;
 	}
-	pthread_mutex_lock(&p->lock);
-	p->stopping = true;
-	node = p->head;
-	p->head = p->tail = NULL;
-	p->queued = 0;
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	while (node != NULL) {
-		struct node *next = node->next;
+	for (unsigned i = 0; i < p->n; i++) {
+		struct worker *w = &p->workers[i];
 
-		if (p->discard != NULL) {
-			p->discard(node->job, p->arg);
+		pthread_mutex_lock(&w->lock);
+		w->stopping = true;
+		pthread_mutex_unlock(&w->lock);
+		if (w->started) {
+			wake(w);
 		}
-		free(node);
-		node = next;
 	}
 	for (unsigned i = 0; i < p->n; i++) {
-		if (p->workers[i].started) {
-			pthread_join(p->workers[i].thread, NULL);
+		struct worker *w = &p->workers[i];
+		struct node *node;
+
+		if (w->started) {
+			pthread_join(w->thread, NULL);
 		}
+		node = w->head; /* pushed after the worker's last look */
+		while (node != NULL) {
+			struct node *next = node->next;
+
+			p->discard(node->job, p->arg);
+			free(node);
+			node = next;
+		}
+		worker_clear(w);
 	}
-	pthread_cond_destroy(&p->cond);
-	pthread_mutex_destroy(&p->lock);
 	free(p->workers);
 	free(p);
 }
