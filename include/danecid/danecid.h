@@ -231,7 +231,8 @@ typedef void (*danecid_verify_cb)(int err, const struct danecid_verdict *v, void
 int danecid_verify_async(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
                          danecid_verify_cb cb, void *arg);
 
-/** danecid_verify_request() without waiting, as danecid_verify_async(). */
+/** danecid_verify_request() without waiting, as danecid_verify_async(). Everything rq
+ *  points to is copied: it need not outlive the call. */
 int danecid_verify_request_async(danecid_ctx *ctx, const struct danecid_request *rq, time_t now,
                                  danecid_verify_cb cb, void *arg);
 

@@ -40,7 +40,8 @@
 #include "pool.h"
 #include "sipfront.h"
 
-#define QUEUE_PER_WORKER 4096
+#define QUEUE_PER_WORKER 4096 /* waiting to be started by a worker */
+#define JOBS_PER_WORKER  4096 /* under way at once (in flight or queued) */
 
 /* One configuration in force. */
 struct gen {
@@ -105,7 +106,9 @@ struct dd {
 	struct dd_metrics *metrics;
 	struct dd_sip *sip;
 	struct dd_http *http;
-	size_t inflight;
+	size_t inflight; /* submitted and not answered */
+	size_t alive;    /* submitted and not freed (a job answered by its deadline may still
+	                    be waiting for DNS in its worker) */
 	unsigned workers;
 	struct wstate *ws; /* one per worker */
 	unsigned serial;   /* of the newest generation */
@@ -198,6 +201,7 @@ static double since(const struct timespec *t0)
 
 static void job_free(struct dd_job *job)
 {
+	job->d->alive--;
 	if (job->deadline != NULL) {
 		event_free(job->deadline);
 	}
@@ -428,6 +432,7 @@ static struct dd_job *job_new(struct dd *d, enum dd_frontend fe, dd_done_fn done
 		return NULL;
 	}
 	job->d = d;
+	d->alive++;
 	job->fe = fe;
 	job->done = done;
 	job->arg = arg;
@@ -449,8 +454,10 @@ static struct dd_job *job_start(struct dd_job *job)
 
 	tv.tv_sec = job->gen->cfg.deadline_ms / 1000;
 	tv.tv_usec = (job->gen->cfg.deadline_ms % 1000) * 1000;
-	if (evtimer_add(job->deadline, &tv) != 0 || dd_pool_push(d->pool, job) != 0) {
-		dd_log(DD_WARN, "verification refused: %zu queued", dd_pool_queued(d->pool));
+	if (d->alive > (size_t)d->workers * JOBS_PER_WORKER ||
+	    evtimer_add(job->deadline, &tv) != 0 || dd_pool_push(d->pool, job) != 0) {
+		dd_log(DD_WARN, "verification refused: %zu under way, %zu queued", d->alive - 1,
+		       dd_pool_queued(d->pool));
 		job_free(job);
 		return NULL;
 	}

@@ -504,6 +504,7 @@ struct vjob {
 	void *arg;
 	int err; /* what the callback is told: DANECID_OK or why the input is not a request */
 	struct danecid_sip_req *req; /* SIP input (owns the identities then) */
+	char *dialog;                /* parts input: a copy of the request's dialog */
 	struct danecid_identity own_ids[DANECID_IDENTITY_MAX]; /* parts input */
 	bool owned[DANECID_IDENTITY_MAX];
 	const struct danecid_identity *ids;
@@ -529,6 +530,7 @@ static void vjob_free(struct vjob *vj)
 	danecid_rrset_clear(&vj->tlsa);
 	walk_clear(&vj->c.w);
 	danecid_sip_req_free(vj->req);
+	free(vj->dialog);
 	free(vj);
 }
 
@@ -831,7 +833,15 @@ int danecid_verify_request_async(danecid_ctx *ctx, const struct danecid_request 
 	/* a called party that is not a TN fails the binding */
 	vj->c.n_dests = n_dests == rq->n_dest ? n_dests : 0;
 	vj->c.dests = vj->c.n_dests > 0 ? vj->dests : NULL;
-	vj->c.dialog = rq->dialog;
+	if (rq->dialog != NULL) {
+		vj->dialog =
+		    strdup(rq->dialog); /* the caller's strings may go before the walk ends */
+		if (vj->dialog == NULL) {
+			vjob_free(vj);
+			return DANECID_ERR_NOMEM;
+		}
+	}
+	vj->c.dialog = vj->dialog;
 	for (size_t i = 0; i < rq->n_identity; i++) {
 		const char *v = rq->identity[i] != NULL ? rq->identity[i] : "";
 
