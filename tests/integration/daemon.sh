@@ -6,6 +6,7 @@
 start_tree
 start_daemon "deadline: 400" "timeout: 5000"
 T=$WORK
+calls=0
 URL="http://127.0.0.1:$HTTP_PORT/stir/v1/verification"
 
 # post FILE IDENTITY: one ATIS verification request for +12025550100; the response body in
@@ -19,7 +20,6 @@ post() {
 
 # expect_http NAME VERSTAT REASON: post a fresh PASSporT of alice (its own origid, so never a
 # replay of an earlier one) and check the verdict.
-calls=0
 expect_http() {
 	calls=$((calls + 1))
 	id=$(sign alice 12025550100 14155550100 --iat "$(date +%s)" \
@@ -34,6 +34,32 @@ expect_http() {
 }
 
 expect_http "running" TN-Validation-Passed ok
+
+# The asynchronous DNS paths of the workers: a BOGUS answer asked again in fresh contexts,
+# and the DS questions that find an insecure delegation.
+# expect_walk NAME KEY ORIG VERSTAT REASON
+expect_walk() {
+	calls=$((calls + 1))
+	id=$(sign "$2" "$3" 14155550100 --iat "$(date +%s)" \
+		--origid "00000000-0000-4000-9000-$(printf '%012d' $calls)")
+	printf '{"verificationRequest":{"from":{"tn":"+%s"},"to":{"tn":["+14155550100"]},"identity":"%s"}}' \
+		"$3" "$id" >"$T/walk.json"
+	got=$(curl -sS -m 5 -o "$T/walk.resp" -w '%{http_code}' -H 'Content-Type: application/json' \
+		--data-binary @"$T/walk.json" "$URL")
+	if [ "$got" = 200 ] && grep -q "\"verstat\":\"$4\"" "$T/walk.resp" &&
+		grep -q "\"reasontext\":\"$5\"" "$T/walk.resp"; then
+		ok "$1: $4 $5"
+	else
+		not_ok "$1" "want 200 $4 $5" "got $got: $(cat "$T/walk.resp")"
+	fi
+}
+expect_walk "record edited after signing, through the daemon" carrier 12025550111 \
+	TN-Validation-Failed dnssec-bogus
+expect_walk "unsigned child zone, through the daemon" alice 12025559912 No-TN-Validation \
+	dnssec-insecure
+expect_walk "number in the block, through the daemon" carrier 12025550142 TN-Validation-Passed ok
+expect_walk "unregistered number, through the daemon" mallory 14155550100 No-TN-Validation \
+	number-not-registered
 
 # SIGHUP with another trust anchor: the same call is now bogus.
 sed 's/ [0-9a-f]*$/ 0000000000000000000000000000000000000000000000000000000000000000/' \

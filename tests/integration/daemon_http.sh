@@ -106,26 +106,6 @@ origid() {
 	printf '00000000-0000-4000-8000-%012d' "$1"
 }
 
-# nsd_signal SIG: signal NSD and every process it forked (the server children answer queries).
-nsd_signal() {
-	pids=$(cat "$TREE/nsd.pid")
-	all=$pids
-	while [ -n "$pids" ]; do
-		kids=
-		for p in $pids; do
-			kids="$kids $(cat /proc/"$p"/task/*/children 2>/dev/null)"
-		done
-		pids=$(echo $kids)
-		all="$all $pids"
-	done
-	for p in $all; do
-		kill "-$1" "$p"
-	done
-}
-
-# NSD is stopped in some tests: never leave it stopped.
-trap 'nsd_signal CONT 2>/dev/null; cleanup' EXIT
-
 # ---- /healthz --------------------------------------------------------------------------------
 got=$(req GET /healthz)
 ct=$(header Content-Type)

@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 
 #include <cmocka.h>
 
 #include <danecid/error.h>
 
+#include "corpus.h"
 #include "guard.h"
 #include "sip.h"
 #include "tn.h"
@@ -899,83 +899,25 @@ static const struct corpus_case rfc5118_cases[] = {
      "G9559905523997077@hlau_4100"},
 };
 
-static char *read_file(const char *path, size_t *len)
+/* Name of entry i of a struct corpus_case table, for corpus_check_names(). */
+static const char *case_name(const void *table, size_t i)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL) {
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
-
-static void corpus_dir(const char *sub, char *out, size_t outlen)
-{
-	const char *top = getenv("top_srcdir");
-
-	snprintf(out, outlen, "%s/tests/vectors/%s", top != NULL && *top != '\0' ? top : ".", sub);
+	return ((const struct corpus_case *)table)[i].name;
 }
 
 static void run_corpus(const char *sub, const struct corpus_case *cases, size_t n)
 {
-	char dir[4096];
-	DIR *d;
-	struct dirent *e;
-	size_t files = 0;
-
-	corpus_dir(sub, dir, sizeof(dir));
-	/* Every file in the folder has an entry in the table. */
-	d = opendir(dir);
-	if (d == NULL) {
-		print_error("cannot open %s (set top_srcdir)\n", dir);
-	}
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		size_t l = strlen(e->d_name);
-		bool found = false;
-
-		if (l < 5 || strcmp(e->d_name + l - 4, ".dat") != 0) {
-			continue;
-		}
-		files++;
-		for (size_t i = 0; i < n; i++) {
-			found |= strlen(cases[i].name) == l - 4 &&
-			         strncmp(cases[i].name, e->d_name, l - 4) == 0;
-		}
-		if (!found) {
-			print_error("%s/%s has no entry in the table\n", sub, e->d_name);
-		}
-		assert_true(found);
-	}
-	closedir(d);
-	assert_int_equal(files, n);
+	corpus_check_names(sub, cases, n, case_name);
 
 	for (size_t i = 0; i < n; i++) {
 		const struct corpus_case *c = &cases[i];
-		char path[4200];
 		struct danecid_sip_req *req = NULL;
 		char err[256];
 		size_t len = 0;
 		char *msg;
 		int r;
 
-		snprintf(path, sizeof(path), "%s/%s.dat", dir, c->name);
-		msg = read_file(path, &len);
-		if (msg == NULL) {
-			print_error("cannot read %s\n", path);
-		}
-		assert_non_null(msg);
+		msg = corpus_read(sub, c->name, &len);
 		r = danecid_sip_parse(msg, len, &req, err, sizeof(err));
 		if (r != c->err) {
 			print_error("%s (%s): got %d (%s: %s), want %d\n", c->name, c->why, r,
@@ -1017,17 +959,12 @@ static void test_rfc5118(void **state)
 /* A few more facts from the corpus, beyond the table's columns. */
 static void test_rfc4475_details(void **state)
 {
-	char dir[4096];
-	char path[4200];
 	struct danecid_sip_req *req = NULL;
 	size_t len;
 	char *msg;
 
 	(void)state;
-	corpus_dir("rfc4475", dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/mpart01.dat", dir);
-	msg = read_file(path, &len);
-	assert_non_null(msg);
+	msg = corpus_read("rfc4475", "mpart01", &len);
 	assert_int_equal(danecid_sip_parse(msg, len, &req, NULL, 0), DANECID_OK);
 	assert_string_equal(req->date, "Sat, 15 Oct 2005 04:44:56 GMT");
 	assert_int_equal(req->n_identity, 1);
@@ -1040,9 +977,7 @@ static void test_rfc4475_details(void **state)
 	free(msg);
 
 	/* baddate: the Date is passed on as sent */
-	snprintf(path, sizeof(path), "%s/baddate.dat", dir);
-	msg = read_file(path, &len);
-	assert_non_null(msg);
+	msg = corpus_read("rfc4475", "baddate", &len);
 	assert_int_equal(danecid_sip_parse(msg, len, &req, NULL, 0), DANECID_OK);
 	assert_string_equal(req->date, "Fri, 01 Jan 2010 16:00:00 EST");
 	danecid_sip_req_free(req);

@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 
 #include <cmocka.h>
 
 #include <danecid/error.h>
 
+#include "corpus.h"
 #include "guard.h"
 #include "sipreply.h"
 
@@ -771,27 +771,6 @@ static const struct corpus_case rfc4475_cases[] = {
     {"inv2543", OK, true, "RFC 2543 syntax"},
 };
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL) {
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
-
 /* Does the response hold exactly the request's Call-ID line? */
 static void check_copied(const char *resp, size_t rlen, const struct danecid_sip_head *h)
 {
@@ -807,47 +786,22 @@ static void check_copied(const char *resp, size_t rlen, const struct danecid_sip
 	}
 }
 
+/* Name of entry i of a struct corpus_case table, for corpus_check_names(). */
+static const char *case_name(const void *table, size_t i)
+{
+	return ((const struct corpus_case *)table)[i].name;
+}
+
 /* Every file of tests/vectors/<sub> against its entry in cases (every file must have one). */
 static void run_corpus(const char *sub, const struct corpus_case *cases, size_t n)
 {
-	const char *top = getenv("top_srcdir");
-	char dir[4096];
-	DIR *d;
-	struct dirent *e;
-	size_t files = 0;
 	struct guard g;
 
-	snprintf(dir, sizeof(dir), "%s/tests/vectors/%s", top != NULL && *top != '\0' ? top : ".",
-	         sub);
-	d = opendir(dir);
-	if (d == NULL) {
-		print_error("cannot open %s (set top_srcdir)\n", dir);
-	}
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		size_t l = strlen(e->d_name);
-		bool found = false;
-
-		if (l < 5 || strcmp(e->d_name + l - 4, ".dat") != 0) {
-			continue;
-		}
-		files++;
-		for (size_t i = 0; i < n; i++) {
-			found |= strlen(cases[i].name) == l - 4 &&
-			         strncmp(cases[i].name, e->d_name, l - 4) == 0;
-		}
-		if (!found) {
-			print_error("%s/%s has no entry in the table\n", sub, e->d_name);
-		}
-		assert_true(found);
-	}
-	closedir(d);
-	assert_int_equal(files, n);
+	corpus_check_names(sub, cases, n, case_name);
 
 	guard_open(&g);
 	for (size_t i = 0; i < n; i++) {
 		const struct corpus_case *c = &cases[i];
-		char path[4200];
 		struct danecid_sip_head h;
 		char err[256];
 		char *out = NULL;
@@ -859,12 +813,7 @@ static void run_corpus(const char *sub, const struct corpus_case *cases, size_t 
 		char *msg;
 		int r;
 
-		snprintf(path, sizeof(path), "%s/%s.dat", dir, c->name);
-		msg = read_file(path, &len);
-		if (msg == NULL) {
-			print_error("cannot read %s\n", path);
-		}
-		assert_non_null(msg);
+		msg = corpus_read(sub, c->name, &len);
 		r = danecid_sip_head_scan(msg, len, &h, err, sizeof(err));
 		if (r != c->err || h.replyable != c->replyable) {
 			print_error("%s (%s): got %d (%s) replyable %d, want %d replyable %d\n",
