@@ -26,7 +26,7 @@
 static const char *out_prefix;
 static unsigned n_out;
 
-static void usage(void)
+__attribute__((noreturn)) static void usage(void)
 {
 	fprintf(stderr, "usage: siptx [-t SECONDS] [-o PREFIX] [-p] udp|tcp HOST PORT FILE...\n");
 	exit(2);
@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 {
 	double timeout = 3;
 	bool pipeline = false;
-	bool tcp;
+	bool tcp = false;
 	int fd;
 	int missed;
 	int c;
