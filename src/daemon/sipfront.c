@@ -733,10 +733,9 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 
 /* --- TCP ---------------------------------------------------------------------------------- */
 
-static void conn_free(struct conn *c)
+/* Cancel and free the transactions still waiting for a verdict on a connection. */
+static void conn_drop_pending(struct conn *c)
 {
-	struct dd_sip *s = c->s;
-
 	while (c->pending != NULL) {
 		struct tx *t = c->pending;
 
@@ -746,6 +745,13 @@ static void conn_free(struct conn *c)
 		}
 		tx_free(t);
 	}
+}
+
+static void conn_free(struct conn *c)
+{
+	struct dd_sip *s = c->s;
+
+	conn_drop_pending(c);
 	if (c->prev != NULL) {
 		c->prev->next = c->next;
 	} else if (s->conns == c) {
@@ -777,15 +783,7 @@ static void conn_kill(struct conn *c)
 	}
 	c->dead = true;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-	while (c->pending != NULL) {
-		struct tx *t = c->pending;
-
-		if (t->job != NULL) {
-			dd_job_cancel(t->job);
-			t->job = NULL;
-		}
-		tx_free(t);
-	}
+	conn_drop_pending(c);
 	c->dnext = s->dead;
 	s->dead = c;
 	event_active(s->reap_ev, EV_TIMEOUT, 0);

@@ -18,6 +18,7 @@
 #include <danecid/error.h>
 
 #include "es256.h"
+#include "wycheproof.h"
 
 /* A fixed P-256 key pair (generated with openssl ecparam for these tests only). */
 static const char key_sec1_pem[] =
@@ -175,25 +176,6 @@ static danecid_es256_key *key_pem(const char *pem, int expect)
 	return key;
 }
 
-static json_t *load_vectors(const char *name)
-{
-	const char *top = getenv("top_srcdir");
-	char path[PATH_MAX];
-	json_error_t err;
-	json_t *root;
-
-	if (top == NULL || *top == '\0') {
-		top = ".";
-	}
-	assert_true((size_t)snprintf(path, sizeof(path), "%s/tests/vectors/wycheproof/%s", top,
-	                             name) < sizeof(path));
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (root == NULL) {
-		fail_msg("cannot load %s: %s (line %d)", path, err.text, err.line);
-	}
-	return root;
-}
-
 static const char *obj_str(const json_t *obj, const char *key)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
@@ -214,7 +196,7 @@ typedef int (*sig_conv)(const uint8_t *in, size_t len, uint8_t raw[64]);
 
 static void run_ecdsa_file(const char *name, sig_conv conv, struct tally *t)
 {
-	json_t *root = load_vectors(name);
+	json_t *root = wycheproof_load(name);
 	json_t *groups = json_object_get(root, "testGroups");
 	size_t gi, ti;
 	json_t *group, *test;

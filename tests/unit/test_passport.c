@@ -19,6 +19,7 @@
 #include "guard.h"
 #include "passport.h"
 #include "tn.h"
+#include "wycheproof.h"
 
 /* The fixed test key pair of test_es256.c. */
 static const char key_sec1_pem[] =
@@ -1017,25 +1018,6 @@ static void api_edges(void **state)
 
 /* ---- Wycheproof json_web_signature_test.json ---- */
 
-static json_t *load_vectors(const char *name)
-{
-	const char *top = getenv("top_srcdir");
-	char path[PATH_MAX];
-	json_error_t err;
-	json_t *root;
-
-	if (top == NULL || *top == '\0') {
-		top = ".";
-	}
-	assert_true((size_t)snprintf(path, sizeof(path), "%s/tests/vectors/wycheproof/%s", top,
-	                             name) < sizeof(path));
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (root == NULL) {
-		fail_msg("cannot load %s: %s (line %d)", path, err.text, err.line);
-	}
-	return root;
-}
-
 /* SPKI of a P-256 JWK public key, or NULL if the group's key is not one. */
 static danecid_es256_key *jwk_p256(const json_t *jwk)
 {
@@ -1086,7 +1068,7 @@ static danecid_es256_key *jwk_p256(const json_t *jwk)
  */
 static void wycheproof_jws(void **state)
 {
-	json_t *root = load_vectors("json_web_signature_test.json");
+	json_t *root = wycheproof_load("json_web_signature_test.json");
 	json_t *groups = json_object_get(root, "testGroups"), *group, *test;
 	size_t gi, ti, run = 0, n_unsup = 0, n_mal = 0, n_es256 = 0, n_sigchecked = 0;
 	int verified[8], n_verified = 0;
