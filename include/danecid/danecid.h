@@ -128,6 +128,12 @@ void danecid_config_init(struct danecid_config *cfg);
 void danecid_config_clear(struct danecid_config *cfg);
 
 /**
+ * Deep-copy a configuration into to (which must not hold strings of its own).
+ * @return DANECID_OK or DANECID_ERR_NOMEM (to is then cleared).
+ */
+int danecid_config_copy(struct danecid_config *to, const struct danecid_config *from);
+
+/**
  * Set one key. Keys are the SPEC §7 configuration keys ("apex",
  * "trust-anchor", "freshness", ...).
  * @param err_out if not NULL, receives a static or cfg-independent message on error

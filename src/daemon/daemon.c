@@ -131,28 +131,6 @@ static struct gen *gen_ref(struct gen *g)
 	return g;
 }
 
-static int copy_config(const struct danecid_config *from, struct danecid_config *to)
-{
-	char *const *src[] = {&from->apex,    &from->trust_anchor, &from->upstream,
-	                      &from->ca_file, &from->crl_file,     &from->x5u_tls_ca_file,
-	                      &from->spc_map, &from->sip_listen,   &from->http_listen};
-	char **dst[] = {&to->apex,    &to->trust_anchor, &to->upstream,
-	                &to->ca_file, &to->crl_file,     &to->x5u_tls_ca_file,
-	                &to->spc_map, &to->sip_listen,   &to->http_listen};
-
-	*to = *from;
-	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
-		*dst[i] = NULL;
-	}
-	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
-		if (*src[i] != NULL && (*dst[i] = strdup(*src[i])) == NULL) {
-			danecid_config_clear(to);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* A generation from a configuration; its replay cache is the one of share (if any). */
 static int gen_new(struct dd *d, const struct danecid_config *cfg, struct gen *share,
                    struct gen **out, char *errbuf, size_t errlen)
@@ -161,7 +139,7 @@ static int gen_new(struct dd *d, const struct danecid_config *cfg, struct gen *s
 	int r;
 
 	*out = NULL;
-	if (g == NULL || copy_config(cfg, &g->cfg) != 0) {
+	if (g == NULL || danecid_config_copy(&g->cfg, cfg) != DANECID_OK) {
 		free(g);
 		snprintf(errbuf, errlen, "out of memory");
 		return -1;

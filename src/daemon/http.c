@@ -51,6 +51,7 @@
 
 #include "daemon.h"
 #include "http.h"
+#include "util.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -597,41 +598,24 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 /* ---- start and stop ----------------------------------------------------------------------- */
 
-/* "IP@PORT": the last '@' separates the port; an IPv6 address may be bracketed; no names. */
+/* "IP@PORT" into the host text and port evhttp binds to. */
 static int parse_listen(const char *listen, char *host, size_t hostlen, ev_uint16_t *port)
 {
-	const char *at = strrchr(listen, '@');
-	const char *h = listen;
-	struct in_addr a4;
-	struct in6_addr a6;
-	size_t n;
-	char *end;
-	unsigned long v;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	const void *ip;
 
-	if (at == NULL || at[1] == '\0') {
+	if (danecid_addr_parse(listen, -1, &ss, &sslen) != DANECID_OK) {
 		return -1;
 	}
-	n = (size_t)(at - listen);
-	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
-		h++;
-		n -= 2;
+	if (ss.ss_family == AF_INET6) {
+		ip = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else {
+		ip = &((struct sockaddr_in *)&ss)->sin_addr;
+		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
-	if (n == 0 || n >= hostlen) {
-		return -1;
-	}
-	memcpy(host, h, n);
-	host[n] = '\0';
-	if (evutil_inet_pton(AF_INET, host, &a4) != 1 &&
-	    evutil_inet_pton(AF_INET6, host, &a6) != 1) {
-		return -1; /* an address, not a name to resolve */
-	}
-	errno = 0;
-	v = strtoul(at + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || v > 65535 || at[1] < '0' || at[1] > '9') {
-		return -1;
-	}
-	*port = (ev_uint16_t)v;
-	return 0;
+	return evutil_inet_ntop(ss.ss_family, ip, host, hostlen) != NULL ? 0 : -1;
 }
 
 int dd_http_start(struct dd *d, const char *listen, struct dd_http **out, char *errbuf,

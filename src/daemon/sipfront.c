@@ -49,6 +49,7 @@
 #include "metrics.h"
 #include "sipfront.h"
 #include "sipreply.h"
+#include "util.h"
 
 /* Seconds a final INVITE response is kept for retransmissions (64 * T1, RFC 3261 Timer H). */
 #define SIP_CACHE_TTL 32
@@ -1033,51 +1034,12 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sl,
                         char *errbuf, size_t errlen)
 {
-	const char *at = listen != NULL ? strrchr(listen, '@') : NULL;
-	char host[INET6_ADDRSTRLEN + 2];
-	size_t hlen;
-	char *end = NULL;
-	unsigned long port;
-	const char *h = host;
-
-	memset(ss, 0, sizeof(*ss));
-	if (at == NULL || at == listen || at[1] == '\0') {
-		snprintf(errbuf, errlen, "sip-listen: \"%s\" is not IP@PORT",
+	if (danecid_addr_parse(listen, -1, ss, sl) != DANECID_OK) {
+		snprintf(errbuf, errlen, "sip-listen: \"%s\" is not IP@PORT (a numeric address)",
 		         listen != NULL ? listen : "");
 		return -1;
 	}
-	hlen = (size_t)(at - listen);
-	errno = 0;
-	port = strtoul(at + 1, &end, 10);
-	if (hlen >= sizeof(host) || *end != '\0' || errno != 0 || port > 65535 || at[1] == '-' ||
-	    at[1] == '+' || at[1] == ' ') {
-		snprintf(errbuf, errlen, "sip-listen: \"%s\" is not IP@PORT", listen);
-		return -1;
-	}
-	memcpy(host, listen, hlen);
-	host[hlen] = '\0';
-	if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
-		host[hlen - 1] = '\0';
-		h = host + 1;
-	}
-	if (inet_pton(AF_INET, h, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		*sl = sizeof(*sin);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, h, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		*sl = sizeof(*sin6);
-		return 0;
-	}
-	snprintf(errbuf, errlen, "sip-listen: \"%s\" is not an IPv4 or IPv6 address", h);
-	return -1;
+	return 0;
 }
 
 int dd_sip_start(struct dd *d, const char *listen, struct dd_sip **out, char *errbuf, size_t errlen)

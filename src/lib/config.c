@@ -42,6 +42,28 @@ void danecid_config_clear(struct danecid_config *cfg)
 	danecid_config_init(cfg);
 }
 
+int danecid_config_copy(struct danecid_config *to, const struct danecid_config *from)
+{
+	char *const *src[] = {&from->apex,    &from->trust_anchor, &from->upstream,
+	                      &from->ca_file, &from->crl_file,     &from->x5u_tls_ca_file,
+	                      &from->spc_map, &from->sip_listen,   &from->http_listen};
+	char **dst[] = {&to->apex,    &to->trust_anchor, &to->upstream,
+	                &to->ca_file, &to->crl_file,     &to->x5u_tls_ca_file,
+	                &to->spc_map, &to->sip_listen,   &to->http_listen};
+
+	*to = *from;
+	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
+		*dst[i] = NULL;
+	}
+	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
+		if (*src[i] != NULL && (*dst[i] = strdup(*src[i])) == NULL) {
+			danecid_config_clear(to);
+			return DANECID_ERR_NOMEM;
+		}
+	}
+	return DANECID_OK;
+}
+
 static int set_str(char **slot, const char *value)
 {
 	char *s = strdup(value);

@@ -118,39 +118,33 @@ static int name_under(const char *name, const char *anc)
 
 static int parse_upstream(const char *up, getdns_list **out, char *errbuf, size_t errlen)
 {
-	char host[64];
-	const char *at = strrchr(up, '@');
-	size_t hlen = at != NULL ? (size_t)(at - up) : strlen(up);
-	unsigned long port = 53;
-	uint8_t addr[16];
+	struct sockaddr_storage ss;
+	socklen_t sslen;
 	getdns_bindata type4 = {4, (uint8_t *)"IPv4"};
 	getdns_bindata type6 = {4, (uint8_t *)"IPv6"};
 	getdns_bindata data;
 	getdns_dict *d = NULL;
 	getdns_list *l = NULL;
+	uint16_t port;
 	int r = DANECID_ERR_CONFIG;
-	int fam;
 
-	if (hlen == 0 || hlen >= sizeof(host)) {
-		goto bad;
+	if (danecid_addr_parse(up, 53, &ss, &sslen) != DANECID_OK) {
+		danecid_errf(errbuf, errlen,
+		             "bad upstream \"%s\": want IP[@PORT], e.g. 127.0.0.1@53530", up);
+		return DANECID_ERR_CONFIG;
 	}
-	memcpy(host, up, hlen);
-	host[hlen] = '\0';
-	if (at != NULL) {
-		char *end = NULL;
-
-		errno = 0;
-		port = strtoul(at + 1, &end, 10);
-		if (errno != 0 || end == at + 1 || *end != '\0' || port == 0 || port > 65535) {
-			goto bad;
-		}
-	}
-	if (inet_pton(AF_INET, host, addr) == 1) {
-		fam = 4;
-	} else if (inet_pton(AF_INET6, host, addr) == 1) {
-		fam = 6;
+	if (ss.ss_family == AF_INET) {
+		data.size = 4;
+		data.data = (uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr;
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	} else {
-		goto bad;
+		data.size = 16;
+		data.data = (uint8_t *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	if (port == 0) {
+		danecid_errf(errbuf, errlen, "bad upstream \"%s\": port 0", up);
+		return DANECID_ERR_CONFIG;
 	}
 	d = getdns_dict_create();
 	l = getdns_list_create();
@@ -158,21 +152,15 @@ static int parse_upstream(const char *up, getdns_list **out, char *errbuf, size_
 		r = DANECID_ERR_NOMEM;
 		goto out;
 	}
-	data.size = fam == 4 ? 4 : 16;
-	data.data = addr;
-	if (getdns_dict_set_bindata(d, "address_type", fam == 4 ? &type4 : &type6) ||
+	if (getdns_dict_set_bindata(d, "address_type", data.size == 4 ? &type4 : &type6) ||
 	    getdns_dict_set_bindata(d, "address_data", &data) ||
-	    getdns_dict_set_int(d, "port", (uint32_t)port) || getdns_list_set_dict(l, 0, d)) {
+	    getdns_dict_set_int(d, "port", port) || getdns_list_set_dict(l, 0, d)) {
 		r = DANECID_ERR_DNS;
 		goto out;
 	}
 	*out = l;
 	l = NULL;
 	r = DANECID_OK;
-	goto out;
-bad:
-	danecid_errf(errbuf, errlen, "bad upstream \"%s\": want IP[@PORT], e.g. 127.0.0.1@53530",
-	             up);
 out:
 	getdns_dict_destroy(d);
 	getdns_list_destroy(l);

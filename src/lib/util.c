@@ -1,6 +1,13 @@
 /* util — small helpers shared by the library files. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <danecid/error.h>
 
 #include "util.h"
 
@@ -16,4 +23,53 @@ void danecid_errf(char *errbuf, size_t errlen, const char *fmt, ...)
 		errbuf[0] = '\0'; /* an encoding error may leave the buffer unterminated */
 	}
 	va_end(ap);
+}
+
+int danecid_addr_parse(const char *s, int default_port, struct sockaddr_storage *ss,
+                       socklen_t *sslen)
+{
+	const char *at = s != NULL ? strrchr(s, '@') : NULL;
+	size_t hlen = at != NULL ? (size_t)(at - s) : (s != NULL ? strlen(s) : 0);
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *h = host;
+	long port = default_port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s == NULL || hlen == 0 || hlen >= sizeof(host)) {
+		return DANECID_ERR_CONFIG;
+	}
+	if (at != NULL) {
+		char *end = NULL;
+
+		if (at[1] < '0' || at[1] > '9') {
+			return DANECID_ERR_CONFIG;
+		}
+		errno = 0;
+		port = strtol(at + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || port > 65535) {
+			return DANECID_ERR_CONFIG;
+		}
+	}
+	if (port < 0) {
+		return DANECID_ERR_CONFIG; /* required and absent */
+	}
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+		host[hlen - 1] = '\0';
+		h = host + 1;
+	}
+	if (inet_pton(AF_INET, h, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		*sslen = sizeof(struct sockaddr_in);
+		return DANECID_OK;
+	}
+	if (inet_pton(AF_INET6, h, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		*sslen = sizeof(struct sockaddr_in6);
+		return DANECID_OK;
+	}
+	return DANECID_ERR_CONFIG;
 }

@@ -3,6 +3,7 @@
 #define DANECID_UTIL_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 /**
  * Format an error message into the caller's buffer, if it gave one.
@@ -13,5 +14,15 @@
  */
 void danecid_errf(char *errbuf, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/**
+ * Parse an address as the configuration writes it: "IP@PORT" (SPEC §7), the last '@'
+ * separating the port, IPv4 or IPv6 (brackets allowed), a numeric address only.
+ * @param default_port the port when "@PORT" is absent; negative: the port is required.
+ * @param ss,sslen receive the socket address (port in network order) and its length.
+ * @return DANECID_OK or DANECID_ERR_CONFIG.
+ */
+int danecid_addr_parse(const char *s, int default_port, struct sockaddr_storage *ss,
+                       socklen_t *sslen);
 
 #endif

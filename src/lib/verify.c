@@ -515,8 +515,9 @@ struct vjob {
 	struct danecid_passport *pp[DANECID_IDENTITY_MAX]; /* awaiting the walk */
 	struct danecid_verdict v[DANECID_IDENTITY_MAX];
 	struct danecid_verdict out;
-	size_t len;                /* the walk's current prefix length */
-	struct danecid_rrset tlsa; /* the walk's TLSA answer at that prefix */
+	size_t len;                       /* the walk's current prefix length */
+	char name[DANECID_ENUM_NAME_MAX]; /* its owner name */
+	struct danecid_rrset tlsa;        /* the walk's TLSA answer at that prefix */
 };
 
 static void vjob_free(struct vjob *vj)
@@ -596,7 +597,6 @@ static void walk_judge(struct vjob *vj, struct danecid_rrset *txt)
 	enum danecid_reason reason = DANECID_R_OK;
 	enum danecid_dnssec sec = DANECID_DNSSEC_NONE;
 	enum danecid_step step;
-	char name[DANECID_ENUM_NAME_MAX];
 
 	f.tlsa = &vj->tlsa;
 	f.txt = txt;
@@ -611,7 +611,6 @@ static void walk_judge(struct vjob *vj, struct danecid_rrset *txt)
 		walk_next(vj);
 		return;
 	}
-	(void)danecid_enum_name(vj->orig.digits, vj->len, vj->ctx->apex, name, sizeof(name));
 	w->step = step;
 	w->prefix_len = vj->len;
 	if (step == DANECID_STEP_STOP) {
@@ -620,7 +619,7 @@ static void walk_judge(struct vjob *vj, struct danecid_rrset *txt)
 		         sec == DANECID_DNSSEC_BOGUS      ? "bogus"
 		         : sec == DANECID_DNSSEC_INSECURE ? "insecure (no chain of trust)"
 		                                          : "no",
-		         name);
+		         vj->name);
 		walk_done(vj, DANECID_OK);
 		return;
 	}
@@ -628,7 +627,7 @@ static void walk_judge(struct vjob *vj, struct danecid_rrset *txt)
 	w->require |= f.pol.require;
 	w->tlsa = vj->tlsa; /* ownership moves to the walk */
 	memset(&vj->tlsa, 0, sizeof(vj->tlsa));
-	snprintf(w->detail, sizeof(w->detail), "%s", name);
+	snprintf(w->detail, sizeof(w->detail), "%s", vj->name);
 	walk_done(vj, DANECID_OK);
 }
 
@@ -648,7 +647,6 @@ static void on_tlsa(int err, struct danecid_rrset *rs, void *arg)
 {
 	struct vjob *vj = arg;
 	struct danecid_rrset txt;
-	char name[DANECID_ENUM_NAME_MAX];
 	int r;
 
 	if (err != DANECID_OK) {
@@ -667,10 +665,7 @@ static void on_tlsa(int err, struct danecid_rrset *rs, void *arg)
 		walk_judge(vj, &txt);
 		return;
 	}
-	r = danecid_enum_name(vj->orig.digits, vj->len, vj->ctx->apex, name, sizeof(name));
-	if (r == DANECID_OK) {
-		r = danecid_dns_lookup(vj->ctx->dns, name, DANECID_RR_TXT, on_txt, vj);
-	}
+	r = danecid_dns_lookup(vj->ctx->dns, vj->name, DANECID_RR_TXT, on_txt, vj);
 	if (r != DANECID_OK) {
 		walk_done(vj, r);
 	}
@@ -679,16 +674,15 @@ static void on_tlsa(int err, struct danecid_rrset *rs, void *arg)
 /* SPEC §3: longest prefix first, one prefix at a time. */
 static void walk_next(struct vjob *vj)
 {
-	char name[DANECID_ENUM_NAME_MAX];
 	int r;
 
 	if (vj->len < vj->ctx->min_prefix || vj->len == 0) {
 		walk_done(vj, DANECID_OK); /* every prefix securely denied: not registered */
 		return;
 	}
-	r = danecid_enum_name(vj->orig.digits, vj->len, vj->ctx->apex, name, sizeof(name));
+	r = danecid_enum_name(vj->orig.digits, vj->len, vj->ctx->apex, vj->name, sizeof(vj->name));
 	if (r == DANECID_OK) {
-		r = danecid_dns_lookup(vj->ctx->dns, name, DANECID_RR_TLSA, on_tlsa, vj);
+		r = danecid_dns_lookup(vj->ctx->dns, vj->name, DANECID_RR_TLSA, on_tlsa, vj);
 	}
 	if (r != DANECID_OK) {
 		walk_done(vj, r);

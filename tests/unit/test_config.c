@@ -225,6 +225,28 @@ struct methods_row {
 	char want[4];
 };
 
+/* A copy owns its strings: clearing the original leaves it whole. */
+static void test_copy(void **state)
+{
+	struct danecid_config a, b;
+	char err[ERRLEN];
+
+	(void)state;
+	danecid_config_init(&a);
+	assert_int_equal(danecid_config_set(&a, "apex", "e164.test", err, sizeof(err)), DANECID_OK);
+	assert_int_equal(danecid_config_set(&a, "http-listen", "127.0.0.1@8081", err, sizeof(err)),
+	                 DANECID_OK);
+	assert_int_equal(danecid_config_set(&a, "freshness", "30", err, sizeof(err)), DANECID_OK);
+	assert_int_equal(danecid_config_copy(&b, &a), DANECID_OK);
+	assert_ptr_not_equal(a.apex, b.apex);
+	danecid_config_clear(&a);
+	assert_string_equal(b.apex, "e164.test.");
+	assert_string_equal(b.http_listen, "127.0.0.1@8081");
+	assert_null(b.upstream);
+	assert_int_equal(b.freshness, 30);
+	danecid_config_clear(&b);
+}
+
 /* A rejected methods value leaves the previous one in place, as every other key does. */
 static void test_methods_rejected_keeps_old(void **state)
 {
@@ -667,6 +689,7 @@ int main(void)
 	    cmocka_unit_test(test_string_keys),
 	    cmocka_unit_test(test_methods),
 	    cmocka_unit_test(test_methods_rejected_keeps_old),
+	    cmocka_unit_test(test_copy),
 	    cmocka_unit_test(test_bools),
 	    cmocka_unit_test(test_numbers),
 	    cmocka_unit_test(test_unknown_key),
