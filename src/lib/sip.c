@@ -10,11 +10,13 @@
  *      other than 2.0, a missing From/To/Call-ID/CSeq, a CSeq method that differs from the
  *      request method.
  *   4. Copy out the Request-URI, From (URI, tag), To URI, Call-ID, Date, the P-Asserted-Identity
- *      URIs and the Identity headers, in order.
+ *      URIs and the Identity headers, in order; then, as information only (what does not parse
+ *      is skipped), the History-Info and Diversion entry URIs and the Privacy values.
  *
  * Line ends: CRLF, and bare LF (libosip2 accepts it; so does the raw scan).
  * Limits: the first DANECID_SIP_MAX_PAI P-Asserted-Identity URIs and the first
- * DANECID_SIP_MAX_IDENTITY Identity headers are kept; later ones are ignored.
+ * DANECID_SIP_MAX_IDENTITY Identity headers, and the first DANECID_SIP_MAX_RETARGET History-Info
+ * and Diversion entries are kept; later ones are ignored.
  * An Identity header that danecid_identity_parse() rejects is kept with its raw value and an
  * empty JWS, so that the verifier reports it as malformed instead of the request failing.
  */
@@ -205,6 +207,19 @@ static void scan_head(const char *p, size_t len, struct head_scan *hs)
 	}
 }
 
+/* Index of the quote closing the quoted string that opens at p[i], or len if unterminated. */
+static size_t skip_quoted(const char *p, size_t len, size_t i)
+{
+	for (size_t j = i + 1; j < len; j++) {
+		if (p[j] == '\\') {
+			j++;
+		} else if (p[j] == '"') {
+			return j;
+		}
+	}
+	return len;
+}
+
 /* A malloc'd copy of a libosip2-allocated string, which is released. NULL on NOMEM. */
 static char *take_osip_str(char *s)
 {
@@ -278,7 +293,231 @@ static int add_identity(struct danecid_sip_req *req, const char *value)
 	return r;
 }
 
-/* The generic headers: Date (first), P-Asserted-Identity and Identity (compact "y"), in order. */
+/* Index of the ',' that ends the list entry starting at p[i] (a ',' outside quoted strings and
+ * <...>), or len. An unterminated quoted string or '<' runs to the end. */
+static size_t entry_end(const char *p, size_t len, size_t i)
+{
+	for (; i < len; i++) {
+		if (p[i] == '"') {
+			i = skip_quoted(p, len, i);
+		} else if (p[i] == '<') {
+			const char *gt = memchr(p + i + 1, '>', len - i - 1);
+
+			if (gt == NULL) {
+				return len;
+			}
+			i = (size_t)(gt - p);
+		} else if (p[i] == ',') {
+			return i;
+		}
+	}
+	return len;
+}
+
+/*
+ * A NUL-terminated copy of the list entry [p, p+len) with the "?headers" part of its <URI> cut
+ * out. History-Info URIs carry "?Reason=..." headers, sometimes with an unescaped ';' that
+ * libosip2 refuses. The headers start at the first '?' after the last '@' (a user part may
+ * hold a '?', a host may not), or at the first '?' when there is no '@'.
+ * NULL on NOMEM.
+ */
+static char *entry_without_uri_headers(const char *p, size_t len)
+{
+	size_t cut = len;    /* where "?headers" begins */
+	size_t resume = len; /* the '>' that ends the URI */
+	size_t lt = len;
+	char *s;
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '"') {
+			i = skip_quoted(p, len, i);
+		} else if (p[i] == '<') {
+			lt = i;
+			break;
+		}
+	}
+	if (lt < len) {
+		const char *gt = memchr(p + lt, '>', len - lt);
+
+		if (gt != NULL) {
+			size_t from = lt + 1;
+			const char *q;
+
+			resume = (size_t)(gt - p);
+			for (size_t j = lt + 1; j < resume; j++) {
+				if (p[j] == '@') {
+					from = j + 1;
+				}
+			}
+			q = memchr(p + from, '?', resume - from);
+			if (q != NULL) {
+				cut = (size_t)(q - p);
+			}
+		}
+	}
+	s = malloc(len + 1);
+	if (s == NULL) {
+		return NULL;
+	}
+	if (cut < len) {
+		memcpy(s, p, cut);
+		memcpy(s + cut, p + resume, len - resume);
+		s[cut + len - resume] = '\0';
+	} else {
+		memcpy(s, p, len);
+		s[len] = '\0';
+	}
+	return s;
+}
+
+/* The URI text of one History-Info or Diversion entry (name-addr or addr-spec with header
+ * parameters), without "?headers", in *out (malloc'd); *out stays NULL when the entry does not
+ * parse: these headers are informational, a broken entry is skipped. */
+static int retarget_uri(const char *p, size_t len, char **out)
+{
+	int r = DANECID_ERR_INTERNAL;
+	osip_from_t *addr = NULL;
+	char *entry = NULL;
+
+	*out = NULL;
+	trim(&p, &len);
+	if (len == 0) {
+		r = DANECID_OK;
+		goto out;
+	}
+	entry = entry_without_uri_headers(p, len);
+	if (entry == NULL) {
+		r = DANECID_ERR_NOMEM;
+		goto out;
+	}
+	if (has_esc_nul(entry, strlen(entry))) {
+		/* libosip2 would decode %00 and cut the URI there; anywhere in the entry, to be
+		 * safe */
+		r = DANECID_OK;
+		goto out;
+	}
+	if (osip_from_init(&addr) != 0) {
+		r = DANECID_ERR_NOMEM;
+		goto out;
+	}
+	if (osip_from_parse(addr, entry) != 0 || addr->url == NULL) {
+		r = DANECID_OK;
+		goto out;
+	}
+	osip_uri_header_freelist(&addr->url->url_headers); /* none left after the cut; be sure */
+	r = uri_text(addr->url, "entry", out, NULL, 0);
+	if (r == DANECID_ERR_NOT_SIP) {
+		r = DANECID_OK;
+	}
+out:
+	if (addr != NULL) {
+		osip_from_free(addr);
+	}
+	free(entry);
+	return r;
+}
+
+/* The comma-separated entries of one History-Info or Diversion header value, their URIs
+ * appended to uris[*n] while there is room (DANECID_SIP_MAX_RETARGET). libosip2 splits some
+ * unknown headers on ',' itself (History-Info) and not others (Diversion, as of 5.3): the
+ * entries are split here again, so both give the same result. */
+static int add_retarget(const char *value, char **uris, size_t *n)
+{
+	int r = DANECID_ERR_INTERNAL;
+	size_t len = value != NULL ? strlen(value) : 0;
+	size_t i = 0;
+
+	while (i < len && *n < DANECID_SIP_MAX_RETARGET) {
+		size_t end = entry_end(value, len, i);
+		char *uri = NULL;
+
+		if ((r = retarget_uri(value + i, end - i, &uri)) != DANECID_OK) {
+			goto out;
+		}
+		if (uri != NULL) {
+			uris[(*n)++] = uri;
+		}
+		i = end + 1;
+	}
+	r = DANECID_OK;
+out:
+	return r;
+}
+
+/*
+ * Privacy (RFC 3323): the priv-values of every Privacy header, in order, joined with ';' into
+ * req->privacy; white space around them and empty ones are dropped. ',' separates too: whether
+ * libosip2 splits the value on ',' into several headers depends on its version. Two passes (the
+ * first bounds the length), with list iterators so that many headers stay linear.
+ */
+static int extract_privacy(const osip_message_t *msg, struct danecid_sip_req *req)
+{
+	int r = DANECID_ERR_INTERNAL;
+	osip_list_iterator_t it;
+	osip_header_t *h;
+	bool present = false;
+	size_t cap = 0;
+	size_t n = 0;
+	char *s = NULL;
+
+	for (h = osip_list_get_first(&msg->headers, &it); osip_list_iterator_has_elem(it);
+	     h = osip_list_get_next(&it)) {
+		if (h != NULL && h->hname != NULL && strcasecmp(h->hname, "privacy") == 0) {
+			present = true;
+			cap += (h->hvalue != NULL ? strlen(h->hvalue) : 0) + 1;
+		}
+	}
+	if (!present) {
+		r = DANECID_OK;
+		goto out;
+	}
+	s = malloc(cap + 1);
+	if (s == NULL) {
+		r = DANECID_ERR_NOMEM;
+		goto out;
+	}
+	for (h = osip_list_get_first(&msg->headers, &it); osip_list_iterator_has_elem(it);
+	     h = osip_list_get_next(&it)) {
+		const char *v;
+		size_t vlen;
+		size_t start = 0;
+
+		if (h == NULL || h->hname == NULL || strcasecmp(h->hname, "privacy") != 0 ||
+		    h->hvalue == NULL) {
+			continue;
+		}
+		v = h->hvalue;
+		vlen = strlen(v);
+		for (size_t i = 0; i <= vlen; i++) {
+			const char *tok = v + start;
+			size_t tlen = i - start;
+
+			if (i < vlen && v[i] != ';' && v[i] != ',') {
+				continue;
+			}
+			start = i + 1;
+			trim(&tok, &tlen);
+			if (tlen == 0) {
+				continue;
+			}
+			if (n > 0) {
+				s[n++] = ';';
+			}
+			memcpy(s + n, tok, tlen);
+			n += tlen;
+		}
+	}
+	s[n] = '\0';
+	req->privacy = s;
+	s = NULL;
+	r = DANECID_OK;
+out:
+	free(s);
+	return r;
+}
+
+/* The generic headers: Date (first), P-Asserted-Identity, Identity (compact "y"), History-Info
+ * and Diversion, in order; then Privacy. */
 static int extract_generic(osip_message_t *msg, struct danecid_sip_req *req, char *errbuf,
                            size_t errlen)
 {
@@ -314,9 +553,19 @@ static int extract_generic(osip_message_t *msg, struct danecid_sip_req *req, cha
 				r = DANECID_ERR_NOMEM;
 				goto out;
 			}
+		} else if (strcasecmp(h->hname, "history-info") == 0) {
+			r = add_retarget(h->hvalue, req->hist_info, &req->n_hist_info);
+			if (r != DANECID_OK) {
+				goto out;
+			}
+		} else if (strcasecmp(h->hname, "diversion") == 0) {
+			r = add_retarget(h->hvalue, req->diversion, &req->n_diversion);
+			if (r != DANECID_OK) {
+				goto out;
+			}
 		}
 	}
-	r = DANECID_OK;
+	r = extract_privacy(msg, req);
 out:
 	return r;
 }
@@ -505,20 +754,12 @@ void danecid_sip_req_free(struct danecid_sip_req *req)
 	for (size_t i = 0; i < DANECID_SIP_MAX_IDENTITY; i++) {
 		danecid_identity_clear(&req->identity[i]);
 	}
-	free(req);
-}
-
-/* Index of the quote closing the quoted string that opens at p[i], or len if unterminated. */
-static size_t skip_quoted(const char *p, size_t len, size_t i)
-{
-	for (size_t j = i + 1; j < len; j++) {
-		if (p[j] == '\\') {
-			j++;
-		} else if (p[j] == '"') {
-			return j;
-		}
+	free(req->privacy);
+	for (size_t i = 0; i < DANECID_SIP_MAX_RETARGET; i++) {
+		free(req->hist_info[i]);
+		free(req->diversion[i]);
 	}
-	return len;
+	free(req);
 }
 
 /* A malloc'd copy of the quoted string [p, p+len) (quotes included) without its quotes and

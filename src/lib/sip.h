@@ -9,6 +9,8 @@
 /** Most Identity / P-Asserted-Identity headers kept from one request. */
 #define DANECID_SIP_MAX_IDENTITY 8
 #define DANECID_SIP_MAX_PAI      8
+/** Most History-Info / Diversion entries kept from one request (each). */
+#define DANECID_SIP_MAX_RETARGET 16
 
 /** One Identity header value (RFC 8224 §4.1), split into its parts. All strings NUL-terminated,
  *  owned by the enclosing request. */
@@ -35,6 +37,18 @@ struct danecid_sip_req {
 	size_t n_pai;
 	struct danecid_identity identity[DANECID_SIP_MAX_IDENTITY]; /**< in order */
 	size_t n_identity;
+	/** Privacy (RFC 3323): the priv-values of every Privacy header, in order, joined with ";"
+	 *  ("id", "header;id"); white space around them and empty ones dropped, ',' taken as a
+	 *  separator too. "" when the header is there without values, NULL when absent. */
+	char *privacy;
+	/** History-Info (RFC 7044) entry URIs, in order over all headers and comma-separated
+	 *  entries, without the URI's "?headers" part. Entries whose URI does not parse are
+	 *  skipped. */
+	char *hist_info[DANECID_SIP_MAX_RETARGET];
+	size_t n_hist_info;
+	/** Diversion (RFC 5806) entry URIs, in the same form and under the same rules. */
+	char *diversion[DANECID_SIP_MAX_RETARGET];
+	size_t n_diversion;
 };
 
 /** Call once per process before danecid_sip_parse() (idempotent, thread-safe). */
@@ -44,7 +58,8 @@ void danecid_sip_init(void);
  * Parse a SIP request as on the wire and extract what verification needs.
  * Checks on top of the parser: it is a request (not a response); exactly one
  * From, To, Call-ID (and CSeq); no NUL byte in the message head; the
- * Request-URI, From and To URIs are present and parse.
+ * Request-URI, From and To URIs are present and parse. History-Info, Diversion and Privacy
+ * are informational: what of them cannot be parsed is skipped, never an error.
  * @param p,len the message; need not be NUL-terminated.
  * @param out receives the request on success; free with danecid_sip_req_free().
  * @param errbuf receives a human-readable message on error.

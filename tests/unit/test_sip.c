@@ -74,6 +74,25 @@ static const char invite_compact[] =
     "y: " JWS1 ";info=<https://cert.example.org/passport.cer>;alg=ES256;ppt=shaken" CRLF
     "p-asserted-identity: <tel:+12025550101>" CRLF "l: 0" CRLF CRLF;
 
+/* A call retargeted twice on its way (RFC 7044 History-Info, RFC 5806 Diversion) from a caller
+ * who asked for privacy (RFC 3323). */
+static const char invite_retarget[] =
+    "INVITE sip:+12025550199@vm.example.net;user=phone SIP/2.0" CRLF
+    "Via: SIP/2.0/UDP pcscf.example.com:5060;branch=z9hG4bK77rt" CRLF
+    "From: \"Anonymous\" <sip:anonymous@anonymous.invalid>;tag=rt1" CRLF
+    "To: <sip:+12025550100@example.net;user=phone>" CRLF "Call-ID: retarget-1@pc33" CRLF
+    "CSeq: 7 INVITE" CRLF "Privacy: id" CRLF
+    "P-Asserted-Identity: <sip:+12025550101@example.com;user=phone>" CRLF
+    "History-Info: <sip:+12025550100@example.net;user=phone?Reason=SIP%3Bcause%3D302%3Btext%3D%22"
+    "Moved%22>;index=1, <sip:+12025550188@b.example.net;user=phone?Reason=SIP%3Bcause%3D480&"
+    "Privacy=none>;index=1.1;rc=1" CRLF
+    "History-Info: \"Voice, Mail\" <tel:+12025550199>;index=1.1.1;mp=1.1" CRLF
+    "Diversion: <sip:+12025550100@example.net;user=phone>;reason=unconditional;counter=1, "
+    "\"Bob\" <tel:+1-202-555-0188>;reason=\"user-busy\";privacy=full" CRLF
+    "History-Info: <sip:vm@vm.example.net?Reason=SIP;cause=486;text=\"Busy, Here\">;index=1.2" CRLF
+    "Diversion: sip:+12025550177@h.example.net;reason=no-answer" CRLF "Privacy: header ; user" CRLF
+    "Content-Length: 0" CRLF CRLF;
+
 /* Parse a NUL-terminated message; on success *out holds the request. */
 static int parse(const char *msg, struct danecid_sip_req **out, char *err, size_t errlen)
 {
@@ -254,6 +273,270 @@ static void test_pai_split(void **state)
 #define MSG_CALLID "Call-ID: c3@h" CRLF
 #define MSG_CSEQ   "CSeq: 3 INVITE" CRLF
 #define MSG_END    "Content-Length: 0" CRLF CRLF
+
+/* History-Info: every entry of every header, in order, the URI without "?headers" (escaped as
+ * RFC 7044 writes them, or with the ';' unescaped as some servers send them). */
+static void test_history_info(void **state)
+{
+	struct danecid_sip_req *req = NULL;
+	struct danecid_tn tn;
+
+	(void)state;
+	assert_int_equal(parse(invite_retarget, &req, NULL, 0), DANECID_OK);
+	assert_int_equal(req->n_hist_info, 4);
+	assert_string_equal(req->hist_info[0], "sip:+12025550100@example.net;user=phone");
+	assert_string_equal(req->hist_info[1], "sip:+12025550188@b.example.net;user=phone");
+	assert_string_equal(req->hist_info[2], "tel:+12025550199");
+	assert_string_equal(req->hist_info[3], "sip:vm@vm.example.net");
+	assert_null(req->hist_info[4]);
+	assert_int_equal(
+	    danecid_tn_from_uri(req->hist_info[1], strlen(req->hist_info[1]), false, &tn),
+	    DANECID_OK);
+	assert_string_equal(tn.digits, "12025550188");
+	/* the rest of the request is as before */
+	assert_string_equal(req->from_uri, "sip:anonymous@anonymous.invalid");
+	assert_int_equal(req->n_pai, 1);
+	assert_string_equal(req->pai[0], "sip:+12025550101@example.com;user=phone");
+	danecid_sip_req_free(req);
+
+	/* none: zero entries, no Diversion, no Privacy */
+	assert_int_equal(parse(invite_full, &req, NULL, 0), DANECID_OK);
+	assert_int_equal(req->n_hist_info, 0);
+	assert_null(req->hist_info[0]);
+	assert_int_equal(req->n_diversion, 0);
+	assert_null(req->diversion[0]);
+	assert_null(req->privacy);
+	danecid_sip_req_free(req);
+}
+
+/* Diversion: name-addr with parameters (a quoted ',' among them), addr-spec, two entries in one
+ * header and a second header. */
+static void test_diversion(void **state)
+{
+	struct danecid_sip_req *req = NULL;
+	struct danecid_tn tn;
+
+	(void)state;
+	assert_int_equal(parse(invite_retarget, &req, NULL, 0), DANECID_OK);
+	assert_int_equal(req->n_diversion, 3);
+	assert_string_equal(req->diversion[0], "sip:+12025550100@example.net;user=phone");
+	assert_string_equal(req->diversion[1], "tel:+1-202-555-0188");
+	/* addr-spec form: ";reason=" is a header parameter, not part of the URI */
+	assert_string_equal(req->diversion[2], "sip:+12025550177@h.example.net");
+	assert_null(req->diversion[3]);
+	assert_int_equal(
+	    danecid_tn_from_uri(req->diversion[1], strlen(req->diversion[1]), false, &tn),
+	    DANECID_OK);
+	assert_string_equal(tn.digits, "12025550188");
+	danecid_sip_req_free(req);
+}
+
+/* Privacy: the values of all headers joined with ';', white space and empty values dropped,
+ * ',' a separator as well. Present but empty is "", absent is NULL. */
+static void test_privacy(void **state)
+{
+	static const struct {
+		const char *hdrs;
+		const char *want;
+	} cases[] = {
+	    {"Privacy: id" CRLF, "id"},
+	    {"Privacy: id;critical" CRLF, "id;critical"},
+	    {"Privacy:   header ; user ;id  " CRLF, "header;user;id"},
+	    {"Privacy: header" CRLF "privacy: id" CRLF, "header;id"},
+	    {"Privacy: id, critical" CRLF, "id;critical"},
+	    {"PRIVACY: none" CRLF, "none"},
+	    {"Privacy: ;; , ;id;;" CRLF, "id"},
+	    {"Privacy:" CRLF, ""},
+	    {"Privacy: ; , ;" CRLF, ""},
+	    {"Privacy:" CRLF "Privacy: user" CRLF, "user"},
+	    {"Privacy: header" CRLF "X-Privacy: id" CRLF, "header"},
+	    {"X-Privacy: id" CRLF, NULL},
+	    {"", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char msg[1024];
+		struct danecid_sip_req *req = NULL;
+		int n =
+		    snprintf(msg, sizeof(msg), "%s%s%s",
+		             MSG_HEAD MSG_FROM MSG_TO MSG_CALLID MSG_CSEQ, cases[i].hdrs, MSG_END);
+
+		assert_true(n > 0 && (size_t)n < sizeof(msg));
+		assert_int_equal(danecid_sip_parse(msg, (size_t)n, &req, NULL, 0), DANECID_OK);
+		if (cases[i].want == NULL) {
+			if (req->privacy != NULL) {
+				print_error("case %zu: got \"%s\", want NULL\n", i, req->privacy);
+			}
+			assert_null(req->privacy);
+		} else {
+			if (req->privacy == NULL || strcmp(req->privacy, cases[i].want) != 0) {
+				print_error("case %zu: got \"%s\", want \"%s\"\n", i,
+				            req->privacy != NULL ? req->privacy : "(NULL)",
+				            cases[i].want);
+			}
+			assert_non_null(req->privacy);
+			assert_string_equal(req->privacy, cases[i].want);
+		}
+		danecid_sip_req_free(req);
+	}
+	/* the request with other headers in between */
+	{
+		struct danecid_sip_req *req = NULL;
+
+		assert_int_equal(parse(invite_retarget, &req, NULL, 0), DANECID_OK);
+		assert_string_equal(req->privacy, "id;header;user");
+		danecid_sip_req_free(req);
+	}
+}
+
+/* Entries that cannot be parsed are skipped, the good ones next to them are kept, and the
+ * request is never refused for them. */
+static void test_retarget_garbage(void **state)
+{
+	static const struct {
+		const char *hdrs;
+		const char *want[4]; /* History-Info, then Diversion URIs; NULL-terminated */
+	} cases[] = {
+	    {"History-Info: <<>, <sip:a@h>;index=1" CRLF, {"sip:a@h"}},
+	    {"History-Info: garbage;index=1, <sip:b@h>;index=2" CRLF, {"sip:b@h"}},
+	    {"History-Info: ,,, ; , <>" CRLF, {NULL}},
+	    {"History-Info:" CRLF "Diversion:" CRLF, {NULL}},
+	    {"History-Info: <sip:>;index=1, <sip:@>, sip:, <abc>" CRLF, {NULL}},
+	    /* %00 would be decoded by libosip2 into a NUL that cuts the URI: skipped */
+	    {"Diversion: <sip:%00@h>;reason=a, <sip:d@h>" CRLF, {"sip:d@h"}},
+	    {"Diversion: <sip:+1202555%000188@h>" CRLF, {NULL}},
+	    /* ... but in the dropped "?headers" part it is harmless */
+	    {"Diversion: <sip:l@h?x=%00>" CRLF, {"sip:l@h"}},
+	    {"Diversion: \"unterminated <sip:e@h>" CRLF, {NULL}},
+	    {"Diversion: <sip:f@h" CRLF, {NULL}},
+	    {"Diversion: \x01\x7f<>>>\"" CRLF, {NULL}},
+	    {"Diversion: >, <sip:m@h>" CRLF, {"sip:m@h"}},
+	    {"Diversion: \"a\" \"b\" <sip:n@h>" CRLF, {NULL}},
+	    {"Diversion: <sip:g@h>;reason=\"a,b\", <sip:i@h>" CRLF, {"sip:g@h", "sip:i@h"}},
+	    {"Diversion: \"a\\\"<sip:z@z>, b\" <sip:k@h>" CRLF, {"sip:k@h"}},
+	    /* a '?' in the user part is not the start of the headers */
+	    {"Diversion: <sip:a?b@h?x=y>" CRLF, {"sip:a?b@h"}},
+	    {"Diversion: <tel:+12025550188?x=y>" CRLF, {"tel:+12025550188"}},
+	    {"History-Info: <sip:c@d;x=1,2>;index=1" CRLF, {"sip:c@d;x=1%2C2"}},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char msg[1024];
+		struct danecid_sip_req *req = NULL;
+		size_t k = 0;
+		int n =
+		    snprintf(msg, sizeof(msg), "%s%s%s",
+		             MSG_HEAD MSG_FROM MSG_TO MSG_CALLID MSG_CSEQ, cases[i].hdrs, MSG_END);
+
+		assert_true(n > 0 && (size_t)n < sizeof(msg));
+		assert_int_equal(danecid_sip_parse(msg, (size_t)n, &req, NULL, 0), DANECID_OK);
+		for (size_t j = 0; j < req->n_hist_info + req->n_diversion; j++, k++) {
+			const char *got = j < req->n_hist_info
+			                      ? req->hist_info[j]
+			                      : req->diversion[j - req->n_hist_info];
+
+			if (k >= 4 || cases[i].want[k] == NULL ||
+			    strcmp(got, cases[i].want[k]) != 0) {
+				print_error("case %zu: entry %zu is \"%s\", want \"%s\"\n", i, k,
+				            got,
+				            k < 4 && cases[i].want[k] != NULL ? cases[i].want[k]
+				                                              : "(none)");
+			}
+			assert_true(k < 4);
+			assert_non_null(cases[i].want[k]);
+			assert_string_equal(got, cases[i].want[k]);
+		}
+		if (k < 4 && cases[i].want[k] != NULL) {
+			print_error("case %zu: %zu entries, more wanted\n", i, k);
+		}
+		assert_true(k == 4 || cases[i].want[k] == NULL);
+		danecid_sip_req_free(req);
+	}
+}
+
+/* Deterministic random values built from the characters the entry splitter and the header
+ * cut look at: the request still parses, every kept entry is a non-empty string, and the
+ * counts stay within bounds. */
+static void test_retarget_random(void **state)
+{
+	static const char alphabet[] = "<>\",;?@%0 \\=sip:tel+1aH";
+	uint32_t x = 0x9e3779b9;
+
+	(void)state;
+	for (int iter = 0; iter < 3000; iter++) {
+		char msg[2048];
+		size_t n = (size_t)snprintf(msg, sizeof(msg), "%s",
+		                            MSG_HEAD MSG_FROM MSG_TO MSG_CALLID MSG_CSEQ);
+		struct danecid_sip_req *req = NULL;
+
+		for (int h = 0; h < 3; h++) {
+			static const char *const names[] = {
+			    "History-Info: ", "Diversion: ", "Privacy: "};
+			size_t vlen = 1 + (size_t)(iter * 7 + h) % 120;
+
+			n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s", names[h]);
+			for (size_t i = 0; i < vlen; i++) {
+				x ^= x << 13;
+				x ^= x >> 17;
+				x ^= x << 5;
+				msg[n++] = alphabet[x % (sizeof(alphabet) - 1)];
+			}
+			n += (size_t)snprintf(msg + n, sizeof(msg) - n, CRLF);
+		}
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s", MSG_END);
+		assert_true(n < sizeof(msg));
+		assert_int_equal(danecid_sip_parse(msg, n, &req, NULL, 0), DANECID_OK);
+		assert_true(req->n_hist_info <= DANECID_SIP_MAX_RETARGET);
+		assert_true(req->n_diversion <= DANECID_SIP_MAX_RETARGET);
+		for (size_t i = 0; i < DANECID_SIP_MAX_RETARGET; i++) {
+			assert_true((req->hist_info[i] != NULL) == (i < req->n_hist_info));
+			assert_true((req->diversion[i] != NULL) == (i < req->n_diversion));
+			assert_true(req->hist_info[i] == NULL || req->hist_info[i][0] != '\0');
+			assert_true(req->diversion[i] == NULL || req->diversion[i][0] != '\0');
+		}
+		assert_non_null(req->privacy);
+		danecid_sip_req_free(req);
+	}
+}
+
+/* Beyond DANECID_SIP_MAX_RETARGET entries (counted over all headers), the first are kept. */
+static void test_retarget_limits(void **state)
+{
+	char msg[8192];
+	struct danecid_sip_req *req = NULL;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(DANECID_SIP_MAX_RETARGET, 16);
+	n = (size_t)snprintf(msg, sizeof(msg), "%s", MSG_HEAD MSG_FROM MSG_TO MSG_CALLID MSG_CSEQ);
+	/* History-Info: 20 entries, five per header */
+	for (int i = 0; i < 20; i++) {
+		n += (size_t)snprintf(
+		    msg + n, sizeof(msg) - n, "%s<sip:+1%03d@h?Reason=x>;index=%d%s",
+		    i % 5 == 0 ? "History-Info: " : "", i, i + 1, i % 5 == 4 ? CRLF : ", ");
+	}
+	/* Diversion: 18 entries in one header, a broken one first (it takes no slot) */
+	n += (size_t)snprintf(msg + n, sizeof(msg) - n, "Diversion: <<>");
+	for (int i = 0; i < 18; i++) {
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, ", <tel:+2%03d>;counter=1", i);
+	}
+	n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s", CRLF MSG_END);
+	assert_true(n < sizeof(msg));
+	assert_int_equal(danecid_sip_parse(msg, n, &req, NULL, 0), DANECID_OK);
+	assert_int_equal(req->n_hist_info, 16);
+	assert_int_equal(req->n_diversion, 16);
+	for (int i = 0; i < 16; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "sip:+1%03d@h", i);
+		assert_string_equal(req->hist_info[i], want);
+		snprintf(want, sizeof(want), "tel:+2%03d", i);
+		assert_string_equal(req->diversion[i], want);
+	}
+	danecid_sip_req_free(req);
+}
 
 struct bad_case {
 	const char *msg;
@@ -694,7 +977,7 @@ static void test_guard_identity(void **state)
 static void test_guard_sip(void **state)
 {
 	struct guard g;
-	const char *msgs[] = {invite_full, invite_compact};
+	const char *msgs[] = {invite_full, invite_compact, invite_retarget};
 	struct danecid_sip_req *req = NULL;
 
 	(void)state;
@@ -993,6 +1276,12 @@ int main(void)
 	    cmocka_unit_test(test_lf_only),
 	    cmocka_unit_test(test_folded),
 	    cmocka_unit_test(test_pai_split),
+	    cmocka_unit_test(test_history_info),
+	    cmocka_unit_test(test_diversion),
+	    cmocka_unit_test(test_privacy),
+	    cmocka_unit_test(test_retarget_garbage),
+	    cmocka_unit_test(test_retarget_random),
+	    cmocka_unit_test(test_retarget_limits),
 	    cmocka_unit_test(test_duplicate_headers),
 	    cmocka_unit_test(test_missing_headers),
 	    cmocka_unit_test(test_not_requests),
