@@ -17,7 +17,8 @@ extern "C" {
 #define DANECID_TN_MAX 15
 /** Most dest numbers carried in a verdict. */
 #define DANECID_DEST_MAX 8
-/** Most Identity header values evaluated for one call. */
+/** Most Identity header values evaluated for one call (a SHAKEN PASSporT and the div
+ *  PASSporTs of its diversions, an rcd PASSporT ...). */
 #define DANECID_IDENTITY_MAX 8
 
 /** 3GPP verstat values (TS 24.229). */
@@ -70,6 +71,25 @@ enum danecid_dnssec {
 	DANECID_DNSSEC_INDETERMINATE,
 };
 
+/** How one Identity header fared (JSON "identities"). Plain data. */
+struct danecid_identity_verdict {
+	enum danecid_verstat verstat;
+	int sip_code;
+	enum danecid_reason reason;
+	char detail[192];
+	char ppt[16]; /**< the PASSporT type: "shaken", "div", "rcd", "" for the base type;
+	                   for an ignored header the Identity ppt parameter as received */
+	bool ignored; /**< an Identity ppt danecid does not know: not evaluated (RFC 8224 §4) */
+	bool compact; /**< compact form (claims rebuilt from the request) */
+	char
+	    signer[DANECID_TN_MAX + 1]; /**< whose keys decide: orig, or div.tn of a div PASSporT */
+	char div[DANECID_TN_MAX + 1];   /**< div PASSporT: the diverting number */
+	char prefix[DANECID_TN_MAX + 1]; /**< digits of the deciding node, "" if none */
+	enum danecid_dnssec dnssec;
+	char attest;  /**< 'A', 'B', 'C' or 0 */
+	char rcd[96]; /**< Rich Call Data: "" none, "verified", or "invalid: <why>" */
+};
+
 /** The outcome of one verification. Plain data, no pointers: copy freely. */
 struct danecid_verdict {
 	enum danecid_verstat verstat;
@@ -83,6 +103,17 @@ struct danecid_verdict {
 	enum danecid_method method;
 	enum danecid_dnssec dnssec;
 	char prefix[DANECID_TN_MAX + 1]; /**< digits of the deciding node, "" if none */
+	/** every Identity header of the request, in order, each with its own outcome */
+	struct danecid_identity_verdict identities[DANECID_IDENTITY_MAX];
+	size_t n_identities;
+	/** the numbers whose PASSporTs verified for a passed call: the caller, then each
+	 *  diverting number of the chain (RFC 8946) */
+	char verified[DANECID_IDENTITY_MAX][DANECID_TN_MAX + 1];
+	size_t n_verified;
+	/** verified Rich Call Data (RFC 9795) of a passed call: a JSON object text, "" if none */
+	char rcd[2048];
+	/** something an operator should fix, e.g. a malformed policy record; "" if none */
+	char warning[192];
 };
 
 /** Methods bit set. */
@@ -200,6 +231,8 @@ struct danecid_request {
 	size_t n_identity;           /**< at most DANECID_IDENTITY_MAX; 0: unsigned call */
 	const char *dialog;          /**< replay dialog; NULL: each request is its own dialog,
 	                                  so any PASSporT seen before is a replay */
+	bool has_time;               /**< time holds the request's Date (ATIS "time") */
+	int64_t time;                /**< seconds since the epoch, checked as a SIP Date header */
 };
 
 /**

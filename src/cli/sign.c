@@ -1,5 +1,6 @@
 /* sign — danecid sign: print a signed Identity header value (RFC 8224 full form). */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,42 +16,52 @@
 
 static void sign_usage(FILE *f)
 {
-	fputs("usage: danecid sign --key PEM --orig TN --dest TN[,TN...] [--attest A|B|C]\n"
-	      "                    [--origid UUID] [--iat UNIX_SECONDS] [--ppt shaken]\n"
-	      "                    [--x5u URL] [--apex NAME]\n"
-	      "\n"
-	      "Prints the Identity header value: <PASSporT>;info=<URI>;alg=ES256;ppt=shaken\n"
-	      "\n"
-	      "  --key PEM        P-256 private key (PEM) that signs\n"
-	      "  --orig TN        calling number (a leading '+' and separators are allowed)\n"
-	      "  --dest TN,...    called number(s), at most 8\n"
-	      "  --attest A|B|C   attestation level (default A)\n"
-	      "  --origid UUID    origination identifier (default: a random UUID)\n"
-	      "  --iat SECONDS    issued-at time (default: now)\n"
-	      "  --ppt shaken     PASSporT type (default and only value: shaken)\n"
-	      "  --x5u URL        certificate URL: header x5u and Identity info\n"
-	      "  --apex NAME      without --x5u, info is dns:_stir.<node of orig>.<apex>\n"
-	      "                   (default apex: e164.test.)\n",
-	      f);
+	fputs(
+	    "usage: danecid sign --key PEM --orig TN --dest TN[,TN...] [--attest A|B|C]\n"
+	    "                    [--origid UUID] [--iat UNIX_SECONDS]\n"
+	    "                    [--ppt shaken|div|rcd|none] [--div TN] [--claims JSON]\n"
+	    "                    [--compact] [--x5u URL] [--apex NAME]\n"
+	    "\n"
+	    "Prints the Identity header value: <PASSporT>;info=<URI>;alg=ES256;ppt=shaken\n"
+	    "\n"
+	    "  --key PEM        P-256 private key (PEM) that signs\n"
+	    "  --orig TN        calling number (a leading '+' and separators are allowed)\n"
+	    "  --dest TN,...    called number(s), at most 8\n"
+	    "  --attest A|B|C   attestation level (default A with shaken; none otherwise)\n"
+	    "  --origid UUID    origination identifier (default with shaken: a random UUID)\n"
+	    "  --iat SECONDS    issued-at time (default: now)\n"
+	    "  --ppt TYPE       PASSporT type: shaken (default, RFC 8588), div (RFC 8946,\n"
+	    "                   needs --div), rcd (RFC 9795) or none (RFC 8225 base)\n"
+	    "  --div TN         the diverting number of a div PASSporT (claim div.tn);\n"
+	    "                   its keys sign it and info names its node\n"
+	    "  --claims JSON    extra claims, a JSON object, e.g. '{\"rcd\":{\"nam\":\"Alice\"}}'\n"
+	    "  --compact        compact form (header..signature, RFC 8225 §7; --ppt none):\n"
+	    "                   the verifier rebuilds the claims from the request, so\n"
+	    "                   --iat must equal the request's Date header\n"
+	    "  --x5u URL        certificate URL: header x5u and Identity info\n"
+	    "  --apex NAME      without --x5u, info is dns:_stir.<node of the signer>.<apex>\n"
+	    "                   (default apex: e164.test.)\n",
+	    f);
 }
 
 int cli_sign(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {"key", required_argument, NULL, 'k'},
-	    {"orig", required_argument, NULL, 'o'},
-	    {"dest", required_argument, NULL, 'd'},
-	    {"attest", required_argument, NULL, 'a'},
-	    {"origid", required_argument, NULL, 'u'},
-	    {"iat", required_argument, NULL, 'i'},
-	    {"ppt", required_argument, NULL, 'p'},
-	    {"x5u", required_argument, NULL, 'x'},
-	    {"apex", required_argument, NULL, 'z'},
-	    {NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},         {"key", required_argument, NULL, 'k'},
+	    {"orig", required_argument, NULL, 'o'},   {"dest", required_argument, NULL, 'd'},
+	    {"attest", required_argument, NULL, 'a'}, {"origid", required_argument, NULL, 'u'},
+	    {"iat", required_argument, NULL, 'i'},    {"ppt", required_argument, NULL, 'p'},
+	    {"x5u", required_argument, NULL, 'x'},    {"apex", required_argument, NULL, 'z'},
+	    {"div", required_argument, NULL, 'v'},    {"claims", required_argument, NULL, 'c'},
+	    {"compact", no_argument, NULL, 'C'},      {NULL, 0, NULL, 0},
 	};
 	const char *keyfile = NULL, *orig_s = NULL, *dest_s = NULL, *origid = NULL, *x5u = NULL;
 	const char *apex_s = "e164.test.";
+	const char *div_s = NULL, *claims = NULL;
+	struct danecid_tn div;
+	enum danecid_ppt ppt = DANECID_PPT_SHAKEN;
+	bool compact = false, attest_given = false;
+	const char *ppt_name;
 	struct danecid_sign_params sp;
 	struct danecid_tn orig, dest[DANECID_DEST_MAX];
 	const char *dest_ptrs[DANECID_DEST_MAX];
@@ -85,6 +96,7 @@ int cli_sign(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			attest = optarg[0];
+			attest_given = true;
 			break;
 		case 'u':
 			origid = optarg;
@@ -97,11 +109,23 @@ int cli_sign(int argc, char **argv)
 			}
 			break;
 		case 'p':
-			if (strcmp(optarg, "shaken") != 0) {
-				cli_error("--ppt: only \"shaken\" can be signed, not \"%s\"",
+			if (strcmp(optarg, "none") == 0) {
+				ppt = DANECID_PPT_BASE;
+			} else if (danecid_ppt_from_name(optarg, strlen(optarg), &ppt) !=
+			           DANECID_OK) {
+				cli_error("--ppt wants shaken, div, rcd or none, not \"%s\"",
 				          optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 'v':
+			div_s = optarg;
+			break;
+		case 'c':
+			claims = optarg;
+			break;
+		case 'C':
+			compact = true;
 			break;
 		case 'x':
 			x5u = optarg;
@@ -128,6 +152,25 @@ int cli_sign(int argc, char **argv)
 		cli_error("--orig \"%s\" is not a telephone number (1 to 15 digits)", orig_s);
 		return EXIT_USAGE;
 	}
+	if ((ppt == DANECID_PPT_DIV) != (div_s != NULL)) {
+		cli_error("--div goes with --ppt div, and --ppt div needs --div");
+		return EXIT_USAGE;
+	}
+	if (div_s != NULL && danecid_tn_canon(div_s, strlen(div_s), true, &div) != DANECID_OK) {
+		cli_error("--div \"%s\" is not a telephone number (1 to 15 digits)", div_s);
+		return EXIT_USAGE;
+	}
+	if (compact && (ppt != DANECID_PPT_BASE || claims != NULL)) {
+		cli_error("--compact needs --ppt none and no --claims: only orig, dest and iat "
+		          "can be rebuilt from a request");
+		return EXIT_USAGE;
+	}
+	if (ppt != DANECID_PPT_SHAKEN && !attest_given) {
+		attest = 0; /* attest and origid belong to SHAKEN */
+	}
+	if (compact) {
+		origid = NULL; /* the compact form carries orig, dest and iat only */
+	}
 	for (const char *p = dest_s;;) {
 		size_t len = strcspn(p, ",");
 
@@ -148,7 +191,9 @@ int cli_sign(int argc, char **argv)
 	}
 	if (x5u == NULL &&
 	    (danecid_apex_normalize(apex_s, strlen(apex_s), apex, sizeof(apex)) != DANECID_OK ||
-	     danecid_enum_name(orig.digits, orig.len, apex, node, sizeof(node)) != DANECID_OK)) {
+	     danecid_enum_name(div_s != NULL ? div.digits : orig.digits,
+	                       div_s != NULL ? div.len : orig.len, apex, node,
+	                       sizeof(node)) != DANECID_OK)) {
 		cli_error("--apex \"%s\" is not a domain name", apex_s);
 		return EXIT_USAGE;
 	}
@@ -170,21 +215,34 @@ int cli_sign(int argc, char **argv)
 	sp.origid = origid;
 	sp.iat = iat;
 	sp.x5u = x5u;
-	sp.ppt = DANECID_PPT_SHAKEN;
+	sp.ppt = ppt;
+	sp.div = div_s != NULL ? div.digits : NULL;
+	sp.extra_claims = claims;
+	sp.compact = compact;
 	r = danecid_passport_sign(&sp, key, &jws);
+	if (r == DANECID_ERR_INVAL && claims != NULL) {
+		cli_error("--claims must be a JSON object that does not redefine attest, dest, "
+		          "div, iat, orig or origid");
+		goto out;
+	}
 	if (r != DANECID_OK) {
 		cli_error("signing failed: %s", danecid_strerror(r));
 		status = EXIT_SOFTWARE;
 		goto out;
 	}
+	ppt_name = danecid_ppt_name(ppt);
 	if (x5u != NULL) {
-		printf("%s;info=<%s>;alg=ES256;ppt=shaken\n", jws, x5u);
+		printf("%s;info=<%s>;alg=ES256", jws, x5u);
 	} else {
 		size_t nl = strlen(node);
 
 		/* The info URI names the node without the root dot, as a dns: URI. */
-		printf("%s;info=<dns:%.*s>;alg=ES256;ppt=shaken\n", jws, (int)(nl - 1), node);
+		printf("%s;info=<dns:%.*s>;alg=ES256", jws, (int)(nl - 1), node);
 	}
+	if (ppt_name != NULL) {
+		printf(";ppt=%s", ppt_name);
+	}
+	putchar('\n');
 	status = 0;
 out:
 	free(jws);

@@ -129,6 +129,9 @@ static int verify_one(danecid_ctx *ctx, const char *path, time_t now)
 	puts(json);
 	fflush(stdout);
 	free(json);
+	if (v.warning[0] != '\0') {
+		fprintf(stderr, "danecid: warning: %s\n", v.warning);
+	}
 	if (r != DANECID_OK) {
 		cli_error("%s: %s", path ? path : "stdin", v.detail);
 		return EXIT_NOT_SIP;

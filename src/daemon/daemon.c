@@ -113,6 +113,8 @@ struct dd {
 	struct wstate *ws; /* one per worker */
 	unsigned serial;   /* of the newest generation */
 	char *sip_listen, *http_listen;
+	char last_warning[sizeof(((struct danecid_verdict *)0)->warning)]; /* logged lately */
+	time_t last_warning_at;
 };
 
 static void gen_unref(struct gen *g)
@@ -213,6 +215,16 @@ static void job_answer(struct dd_job *job, const struct danecid_verdict *v, int 
 	if (by_deadline) {
 		dd_log(DD_WARN, "verification passed its deadline: answered %s/%s",
 		       danecid_verstat_name(v->verstat), danecid_reason_token(v->reason));
+	}
+	if (v->warning[0] != '\0') {
+		/* e.g. a malformed policy record: once a minute, not on every call */
+		time_t now = time(NULL);
+
+		if (strcmp(v->warning, d->last_warning) != 0 || now - d->last_warning_at >= 60) {
+			dd_log(DD_WARN, "%s", v->warning);
+			snprintf(d->last_warning, sizeof(d->last_warning), "%s", v->warning);
+			d->last_warning_at = now;
+		}
 	}
 	job->done(v, err, job->arg);
 }
@@ -515,6 +527,8 @@ struct dd_job *dd_submit_request(struct dd *d, enum dd_frontend fe,
 	ok = ok && (rq->dialog == NULL || job->rq.dialog != NULL);
 	job->rq.n_dest = rq->n_dest;
 	job->rq.n_identity = rq->n_identity;
+	job->rq.has_time = rq->has_time;
+	job->rq.time = rq->time;
 	if (!ok) {
 		job_free(job);
 		return NULL;

@@ -202,12 +202,14 @@ static void reject(struct dd_http *h, struct evhttp_request *req, int code, cons
 /*
  * The verdict in the ATIS-1000082 shape: verstat, reasoncode and reasontext as the standard
  * has them, then the fields of the CLI's JSON line (reason, detail, orig, dest, attest, method,
- * dnssec, prefix). Returns a string to free(), or NULL when out of memory.
+ * dnssec, prefix, identities, verified, rcd, warnings). Returns a string to free(), or NULL
+ * when out of memory.
  */
 static char *verdict_body(const struct danecid_verdict *v)
 {
-	static const char *const extra[] = {"reason", "detail", "orig",   "dest",
-	                                    "attest", "method", "dnssec", "prefix"};
+	static const char *const extra[] = {"reason",     "detail",   "orig",   "dest",
+	                                    "attest",     "method",   "dnssec", "prefix",
+	                                    "identities", "verified", "rcd",    "warnings"};
 	json_t *cli = NULL, *resp = NULL, *root = NULL;
 	char *line = NULL, *s = NULL;
 
@@ -374,8 +376,8 @@ static const char *plain_string(const json_t *s)
  * into err and return -1.
  */
 static int read_request(json_t *root, struct danecid_request *rq,
-                        const char *dest[DANECID_DEST_MAX], const char **identity, char *err,
-                        size_t errlen)
+                        const char *dest[DANECID_DEST_MAX],
+                        const char *identity[DANECID_IDENTITY_MAX], char *err, size_t errlen)
 {
 	json_t *vr, *from, *to, *tns, *x;
 	size_t n;
@@ -431,27 +433,47 @@ static int read_request(json_t *root, struct danecid_request *rq,
 	}
 	rq->dest = dest;
 	rq->n_dest = n;
+	/* ATIS-1000082 carries one identity; an array of them (a SHAKEN PASSporT and the div
+	 * PASSporTs of a diverted call) is accepted too. */
 	x = json_object_get(vr, "identity");
-	if (x != NULL) {
-		*identity = plain_string(x);
-		if (*identity == NULL) {
+	if (json_is_array(x)) {
+		n = json_array_size(x);
+		if (n < 1 || n > DANECID_IDENTITY_MAX) {
+			snprintf(err, errlen,
+			         "verificationRequest.identity: must hold 1 to %d values",
+			         DANECID_IDENTITY_MAX);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			identity[i] = plain_string(json_array_get(x, i));
+			if (identity[i] == NULL) {
+				snprintf(err, errlen, "verificationRequest.identity[%zu]: %s", i,
+				         json_is_string(json_array_get(x, i)) ? "contains NUL"
+				                                              : "not a string");
+				return -1;
+			}
+		}
+		rq->identity = identity;
+		rq->n_identity = n;
+	} else if (x != NULL) {
+		identity[0] = plain_string(x);
+		if (identity[0] == NULL) {
 			snprintf(err, errlen, "verificationRequest.identity: %s",
-			         json_is_string(x) ? "contains NUL" : "not a string");
+			         json_is_string(x) ? "contains NUL" : "not a string or an array");
 			return -1;
 		}
 		rq->identity = identity;
 		rq->n_identity = 1;
 	}
+	/* "time" is the request's Date (ATIS-1000082): checked as RFC 8224 checks Date */
 	x = json_object_get(vr, "time");
 	if (x != NULL && !json_is_integer(x)) {
 		snprintf(err, errlen, "verificationRequest.time: not an integer");
 		return -1;
 	}
 	if (x != NULL) {
-		dd_log(DD_DEBUG,
-		       "http: request time %" JSON_INTEGER_FORMAT
-		       " ignored (the daemon's clock decides)",
-		       json_integer_value(x));
+		rq->has_time = true;
+		rq->time = (int64_t)json_integer_value(x);
 	}
 	rq->dialog = NULL; /* every HTTP request is its own dialog */
 	return 0;
@@ -463,7 +485,7 @@ static void handle_verify(struct dd_http *h, struct evhttp_request *req)
 	size_t len = evbuffer_get_length(in);
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	const char *dest[DANECID_DEST_MAX] = {NULL};
-	const char *identity = NULL;
+	const char *identity[DANECID_IDENTITY_MAX] = {NULL};
 	struct danecid_request rq;
 	struct pending *p = NULL;
 	struct dd_job *job;
@@ -497,7 +519,7 @@ static void handle_verify(struct dd_http *h, struct evhttp_request *req)
 		       jerr.column, jerr.text);
 		return;
 	}
-	if (read_request(root, &rq, dest, &identity, err, sizeof(err)) != 0) {
+	if (read_request(root, &rq, dest, identity, err, sizeof(err)) != 0) {
 		reject(h, req, 400, NULL, "%s", err);
 		goto out;
 	}

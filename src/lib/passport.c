@@ -159,7 +159,7 @@ void danecid_b64url_encode(const uint8_t *p, size_t len, char *out)
  * @param buf scratch space of at least (len * 3) / 4 + 1 bytes.
  */
 static int load_part(const char *p, size_t len, const char *what, uint8_t *buf, json_t **obj,
-                     char *errbuf, size_t errlen)
+                     size_t *textlen, char *errbuf, size_t errlen)
 {
 	int r = DANECID_ERR_INTERNAL;
 	json_t *v = NULL;
@@ -191,6 +191,9 @@ static int load_part(const char *p, size_t len, const char *what, uint8_t *buf, 
 	}
 	*obj = v;
 	v = NULL;
+	if (textlen != NULL) {
+		*textlen = n;
+	}
 	r = DANECID_OK;
 out:
 	json_decref(v);
@@ -250,6 +253,8 @@ static int check_header(const json_t *hdr, struct danecid_passport *pp, enum dan
 		pp->ppt = DANECID_PPT_SHAKEN;
 	} else if (json_str_is(v, "div")) {
 		pp->ppt = DANECID_PPT_DIV;
+	} else if (json_str_is(v, "rcd")) {
+		pp->ppt = DANECID_PPT_RCD;
 	} else {
 		quote(json_string_value(v), json_string_length(v), q);
 		danecid_errf(errbuf, errlen, "header ppt \"%s\" is not supported", q);
@@ -319,6 +324,7 @@ static int check_claims(const json_t *claims, struct danecid_passport *pp, char 
 	int r = DANECID_ERR_INTERNAL;
 	const json_t *v, *tns, *e;
 	const char *ppt = pp->ppt == DANECID_PPT_SHAKEN ? "shaken" : NULL;
+	const json_t *div;
 	char q[QUOTE_MAX + 4], what[32];
 	size_t i;
 
@@ -410,6 +416,26 @@ static int check_claims(const json_t *claims, struct danecid_passport *pp, char 
 		r = DANECID_ERR_NOMEM;
 		goto out;
 	}
+
+	/* RFC 8946 §3: a div PASSporT names the diverting number in div.tn */
+	div = json_object_get(claims, "div");
+	if (pp->ppt == DANECID_PPT_DIV) {
+		if (!json_is_object(div)) {
+			danecid_errf(
+			    errbuf, errlen,
+			    "claims div is missing or not an object (required for ppt div)");
+			r = DANECID_ERR_MALFORMED;
+			goto out;
+		}
+		if ((r = claim_tn(json_object_get(div, "tn"), "div.tn", &pp->div, errbuf,
+		                  errlen)) != DANECID_OK) {
+			goto out;
+		}
+	} else if (div != NULL) {
+		danecid_errf(errbuf, errlen, "claims div is only allowed with ppt div");
+		r = DANECID_ERR_MALFORMED;
+		goto out;
+	}
 	r = DANECID_OK;
 out:
 	return r;
@@ -469,16 +495,24 @@ int danecid_passport_parse(const char *jws, size_t len, struct danecid_passport 
 		goto out;
 	}
 
-	if ((r = load_part(jws, hlen, "header", buf, &hdr, errbuf, errlen)) != DANECID_OK ||
+	if ((r = load_part(jws, hlen, "header", buf, &hdr, NULL, errbuf, errlen)) != DANECID_OK ||
 	    (r = check_header(hdr, pp, &reason, errbuf, errlen)) != DANECID_OK) {
 		goto out;
 	}
 	reason = DANECID_R_IDENTITY_MALFORMED;
-	if ((r = load_part(dot[0] + 1, plen, "claims", buf, &claims, errbuf, errlen)) !=
+	if ((r = load_part(dot[0] + 1, plen, "claims", buf, &claims, &n, errbuf, errlen)) !=
 	        DANECID_OK ||
 	    (r = check_claims(claims, pp, errbuf, errlen)) != DANECID_OK) {
 		goto out;
 	}
+
+	if ((pp->claims = malloc(n + 1)) == NULL) {
+		r = DANECID_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(pp->claims, buf, n);
+	pp->claims[n] = '\0';
+	pp->claims_len = n;
 
 	if (slen == 0) {
 		danecid_errf(errbuf, errlen, "JWS signature part is empty");
@@ -521,11 +555,124 @@ out:
 	return r;
 }
 
+bool danecid_jws_is_compact(const char *jws, size_t len)
+{
+	const char *d1 = jws != NULL ? memchr(jws, '.', len) : NULL;
+	size_t rest;
+
+	if (d1 == NULL) {
+		return false;
+	}
+	rest = len - (size_t)(d1 - jws) - 1;
+	return rest > 0 && d1[1] == '.' && memchr(d1 + 2, '.', rest - 1) == NULL;
+}
+
+int danecid_passport_parse_compact(const char *jws, size_t len,
+                                   const struct danecid_compact_claims *c,
+                                   struct danecid_passport **out, enum danecid_reason *why,
+                                   char *errbuf, size_t errlen)
+{
+	int r = DANECID_ERR_INTERNAL;
+	struct danecid_passport *pp = NULL;
+	char claims[128];
+	char b64[sizeof(claims) * 4 / 3 + 4];
+	char *full = NULL;
+	const char *d1;
+	size_t hlen, blen, slen;
+	int n;
+
+	if (!danecid_jws_is_compact(jws, len)) {
+		return danecid_passport_parse(jws, len, out, why, errbuf, errlen);
+	}
+	if (why != NULL) {
+		*why = DANECID_R_IDENTITY_MALFORMED;
+	}
+	if (out == NULL) {
+		return DANECID_ERR_INVAL;
+	}
+	*out = NULL;
+	if (c == NULL || c->orig == NULL || c->dest == NULL) {
+		danecid_errf(errbuf, errlen,
+		             "compact form: the claims cannot be rebuilt without the calling and "
+		             "called numbers");
+		return DANECID_ERR_MALFORMED;
+	}
+	if (len > DANECID_JWS_MAX) {
+		danecid_errf(errbuf, errlen, "JWS is %zu bytes, longer than the limit of %d", len,
+		             DANECID_JWS_MAX);
+		return DANECID_ERR_TOO_LONG;
+	}
+	/* RFC 8225 §9: keys in lexicographic order, no white space; TNs are digits only. */
+	n = snprintf(claims, sizeof(claims),
+	             "{\"dest\":{\"tn\":[\"%s\"]},\"iat\":%lld,\"orig\":{\"tn\":\"%s\"}}",
+	             c->dest->digits, (long long)c->iat, c->orig->digits);
+	if (n < 0 || (size_t)n >= sizeof(claims)) {
+		return DANECID_ERR_INTERNAL;
+	}
+	danecid_b64url_encode((const uint8_t *)claims, (size_t)n, b64);
+	d1 = memchr(jws, '.', len);
+	hlen = (size_t)(d1 - jws);
+	slen = len - hlen - 2;
+	blen = strlen(b64);
+	if ((full = malloc(hlen + blen + slen + 3)) == NULL) {
+		return DANECID_ERR_NOMEM;
+	}
+	memcpy(full, jws, hlen + 1);
+	memcpy(full + hlen + 1, b64, blen);
+	memcpy(full + hlen + 1 + blen, d1 + 1, slen + 1);
+	r = danecid_passport_parse(full, hlen + blen + slen + 2, &pp, why, errbuf, errlen);
+	if (r != DANECID_OK) {
+		goto out;
+	}
+	if (pp->ppt != DANECID_PPT_BASE) {
+		danecid_errf(
+		    errbuf, errlen,
+		    "compact form with ppt %s: its claims cannot be rebuilt from the request",
+		    danecid_ppt_name(pp->ppt));
+		if (why != NULL) {
+			*why = DANECID_R_IDENTITY_MALFORMED;
+		}
+		r = DANECID_ERR_MALFORMED;
+		goto out;
+	}
+	pp->compact = true;
+	*out = pp;
+	pp = NULL;
+out:
+	if (r != DANECID_OK && errbuf != NULL && errlen > 0 && strncmp(errbuf, "compact", 7) != 0) {
+		char tmp[256];
+
+		snprintf(tmp, sizeof(tmp), "compact form: %s", errbuf);
+		danecid_errf(errbuf, errlen, "%s", tmp);
+	}
+	danecid_passport_free(pp);
+	free(full);
+	return r;
+}
+
+int danecid_ppt_from_name(const char *p, size_t len, enum danecid_ppt *out)
+{
+	static const struct {
+		const char *name;
+		enum danecid_ppt ppt;
+	} names[] = {
+	    {"shaken", DANECID_PPT_SHAKEN}, {"div", DANECID_PPT_DIV}, {"rcd", DANECID_PPT_RCD}};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strlen(names[i].name) == len && memcmp(names[i].name, p, len) == 0) {
+			*out = names[i].ppt;
+			return DANECID_OK;
+		}
+	}
+	return DANECID_ERR_UNSUPPORTED;
+}
+
 void danecid_passport_free(struct danecid_passport *pp)
 {
 	if (pp == NULL) {
 		return;
 	}
+	free(pp->claims);
 	free(pp->x5u);
 	free(pp->origid);
 	free(pp->signing_input);
@@ -539,6 +686,8 @@ const char *danecid_ppt_name(enum danecid_ppt ppt)
 		return "shaken";
 	case DANECID_PPT_DIV:
 		return "div";
+	case DANECID_PPT_RCD:
+		return "rcd";
 	case DANECID_PPT_BASE:
 	default:
 		return NULL;
@@ -629,6 +778,37 @@ static int set_tn_object(json_t *obj, const char *key, json_t *value)
 	return json_object_set_new(obj, key, o) == 0 ? DANECID_OK : DANECID_ERR_NOMEM;
 }
 
+/* Add the members of a JSON object text to the claims; none may redefine a claim already set
+ * or one this file sets itself. */
+static int add_claims(json_t *claims, const char *text)
+{
+	static const char *const reserved[] = {"attest", "dest", "div", "iat", "orig", "origid"};
+	json_t *extra;
+	json_t *v;
+	const char *k;
+	int r = DANECID_ERR_INVAL;
+
+	extra = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(extra)) {
+		goto out;
+	}
+	json_object_foreach(extra, k, v)
+	{
+		for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+			if (strcmp(k, reserved[i]) == 0) {
+				goto out;
+			}
+		}
+		if (json_object_get(claims, k) != NULL || json_object_set(claims, k, v) != 0) {
+			goto out;
+		}
+	}
+	r = DANECID_OK;
+out:
+	json_decref(extra);
+	return r;
+}
+
 int danecid_passport_sign(const struct danecid_sign_params *p, const danecid_es256_key *key,
                           char **out)
 {
@@ -651,7 +831,13 @@ int danecid_passport_sign(const struct danecid_sign_params *p, const danecid_es2
 		goto out;
 	}
 	if (p->ppt != DANECID_PPT_BASE && p->ppt != DANECID_PPT_SHAKEN &&
-	    p->ppt != DANECID_PPT_DIV) {
+	    p->ppt != DANECID_PPT_DIV && p->ppt != DANECID_PPT_RCD) {
+		r = DANECID_ERR_INVAL;
+		goto out;
+	}
+	/* a div PASSporT names the diverting number; only the base type can be compact */
+	if ((p->ppt == DANECID_PPT_DIV) != (p->div != NULL) ||
+	    (p->compact && (p->ppt != DANECID_PPT_BASE || p->extra_claims != NULL))) {
 		r = DANECID_ERR_INVAL;
 		goto out;
 	}
@@ -724,6 +910,18 @@ int danecid_passport_sign(const struct danecid_sign_params *p, const danecid_es2
 	if (origid != NULL && (r = set_string(claims, "origid", origid)) != DANECID_OK) {
 		goto out;
 	}
+	if (p->div != NULL) {
+		if (danecid_tn_canon(p->div, strlen(p->div), true, &tn) != DANECID_OK) {
+			r = DANECID_ERR_INVAL;
+			goto out;
+		}
+		if ((r = set_tn_object(claims, "div", json_string(tn.digits))) != DANECID_OK) {
+			goto out;
+		}
+	}
+	if (p->extra_claims != NULL && (r = add_claims(claims, p->extra_claims)) != DANECID_OK) {
+		goto out;
+	}
 
 	/* RFC 8225 §9: keys sorted, no white space; '/' is not escaped */
 	if ((hjson = json_dumps(hdr, JSON_SORT_KEYS | JSON_COMPACT)) == NULL ||
@@ -753,6 +951,9 @@ int danecid_passport_sign(const struct danecid_sign_params *p, const danecid_es2
 	at += strlen(jws + at);
 	if ((r = danecid_es256_sign(key, (const uint8_t *)jws, at, sig)) != DANECID_OK) {
 		goto out;
+	}
+	if (p->compact) {
+		at = strcspn(jws, ".") + 1; /* RFC 8225 §7: the payload is left out */
 	}
 	jws[at++] = '.';
 	danecid_b64url_encode(sig, sizeof(sig), jws + at);

@@ -3,6 +3,7 @@
 #ifndef DANECID_PASSPORT_H
 #define DANECID_PASSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -20,6 +21,7 @@ enum danecid_ppt {
 	DANECID_PPT_BASE = 0, /**< no "ppt" (RFC 8225) */
 	DANECID_PPT_SHAKEN,   /**< "shaken" (RFC 8588) */
 	DANECID_PPT_DIV,      /**< "div" (RFC 8946) */
+	DANECID_PPT_RCD,      /**< "rcd" (RFC 9795) */
 };
 
 /** A parsed PASSporT. Owns its strings. */
@@ -30,8 +32,13 @@ struct danecid_passport {
 	struct danecid_tn orig;
 	struct danecid_tn dest[DANECID_DEST_MAX];
 	size_t n_dest;
-	char attest;         /**< 'A', 'B', 'C', or 0 when absent (base / div) */
-	char *origid;        /**< or NULL */
+	char attest;           /**< 'A', 'B', 'C', or 0 when absent (base / div) */
+	char *origid;          /**< or NULL */
+	struct danecid_tn div; /**< div.tn: the diverting number (ppt div), else len 0 */
+	char *claims;          /**< the decoded claims JSON as signed (for RCD), NUL-terminated */
+	size_t claims_len;
+	bool compact; /**< the claims were rebuilt from the SIP request (compact form, RFC 8225 §7)
+	               */
 	char *signing_input; /**< "b64(header).b64(payload)" exactly as received */
 	size_t signing_input_len;
 	uint8_t sig[64];        /**< r‖s */
@@ -53,11 +60,42 @@ struct danecid_passport {
 int danecid_passport_parse(const char *jws, size_t len, struct danecid_passport **out,
                            enum danecid_reason *why, char *errbuf, size_t errlen);
 
+/** What the compact form leaves out, rebuilt from the SIP request (RFC 8225 §7; see
+ *  danecid_passport_parse_compact()). */
+struct danecid_compact_claims {
+	const struct danecid_tn *orig; /**< canonical TN of the calling party */
+	const struct danecid_tn *dest; /**< canonical TN of the called party */
+	int64_t iat;                   /**< the Date header field */
+};
+
+/**
+ * Parse a PASSporT in compact form ("header..signature", RFC 8225 §7): the
+ * claims are rebuilt from c as RFC 8225 §9 orders them ({"dest":{"tn":[..]},
+ * "iat":N,"orig":{"tn":".."}}, keys sorted, no white space), base64url-encoded,
+ * and checked as danecid_passport_parse() checks a full form. Only the base
+ * type (no ppt) can be compact: shaken, div and rcd claims cannot be rebuilt.
+ * A JWS with a payload part is parsed as the full form (c is then unused).
+ * Arguments and results as danecid_passport_parse().
+ */
+int danecid_passport_parse_compact(const char *jws, size_t len,
+                                   const struct danecid_compact_claims *c,
+                                   struct danecid_passport **out, enum danecid_reason *why,
+                                   char *errbuf, size_t errlen);
+
+/** Whether a JWS is in compact form (its payload part is empty). */
+bool danecid_jws_is_compact(const char *jws, size_t len);
+
 /** Free a PASSporT. NULL is allowed. */
 void danecid_passport_free(struct danecid_passport *pp);
 
-/** The ppt name ("shaken", "div") or NULL for the base type. */
+/** The ppt name ("shaken", "div", "rcd") or NULL for the base type. */
 const char *danecid_ppt_name(enum danecid_ppt ppt);
+
+/**
+ * The type of a ppt name.
+ * @return DANECID_OK, or DANECID_ERR_UNSUPPORTED for a name danecid does not know.
+ */
+int danecid_ppt_from_name(const char *p, size_t len, enum danecid_ppt *out);
 
 /**
  * Freshness: now - iat <= freshness and iat - now <= future_skew.
@@ -90,12 +128,18 @@ struct danecid_sign_params {
 	int64_t iat;
 	const char *x5u; /**< header x5u or NULL (then omitted) */
 	enum danecid_ppt ppt;
+	const char *div;          /**< ppt div: the diverting number (claim div.tn) */
+	const char *extra_claims; /**< a JSON object whose members are added to the claims
+	                               (rcd, rcdi, crn ...), or NULL; it may not redefine
+	                               attest, dest, div, iat, orig or origid */
+	bool compact;             /**< print the compact form "header..signature" (base type) */
 };
 
 /**
  * Build and sign a compact JWS PASSporT (header keys alg, ppt, typ, x5u; claims
- * attest, dest, iat, orig, origid — keys in lexicographic order, no white space,
- * as RFC 8225 §9 recommends).
+ * attest, dest, div, iat, orig, origid and the extra claims — keys in
+ * lexicographic order, no white space, as RFC 8225 §9 recommends). With
+ * p->compact the payload part is left out of the output (RFC 8225 §7).
  * @param out receives the NUL-terminated JWS; caller frees with free().
  */
 int danecid_passport_sign(const struct danecid_sign_params *p, const danecid_es256_key *key,

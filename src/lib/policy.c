@@ -131,9 +131,9 @@ int danecid_policy_parse_txt(const char *p, size_t len, struct danecid_node_poli
 	static const char *const attest_names[] = {"A", "B", "C"};
 	static const unsigned attest_bits[] = {DANECID_ATTEST_A, DANECID_ATTEST_B,
 	                                       DANECID_ATTEST_C};
-	static const char *const ppt_names[] = {"shaken", "div", "base"};
+	static const char *const ppt_names[] = {"shaken", "div", "rcd", "base"};
 	static const unsigned ppt_bits[] = {DANECID_PPTBIT_SHAKEN, DANECID_PPTBIT_DIV,
-	                                    DANECID_PPTBIT_BASE};
+	                                    DANECID_PPTBIT_RCD, DANECID_PPTBIT_BASE};
 	struct danecid_node_policy pol;
 	bool bad = false;
 	int first = 1;
@@ -167,7 +167,7 @@ int danecid_policy_parse_txt(const char *p, size_t len, struct danecid_node_poli
 				    parse_list(val, vlen, attest_names, attest_bits, 3, &bad);
 				pol.attest_set = true;
 			} else if (tag_is(name, nlen, "ppt")) {
-				pol.ppt = parse_list(val, vlen, ppt_names, ppt_bits, 3, &bad);
+				pol.ppt = parse_list(val, vlen, ppt_names, ppt_bits, 4, &bad);
 				pol.ppt_set = true;
 			}
 			/* unknown tags with values are ignored */

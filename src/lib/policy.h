@@ -19,6 +19,7 @@
 #define DANECID_PPTBIT_BASE   0x1u
 #define DANECID_PPTBIT_SHAKEN 0x2u
 #define DANECID_PPTBIT_DIV    0x4u
+#define DANECID_PPTBIT_RCD    0x8u
 
 /** A node's "v=stir1" TXT policy. */
 struct danecid_node_policy {

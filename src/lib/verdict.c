@@ -86,6 +86,76 @@ static json_t *str_or_null(const char *s)
 	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
 }
 
+/* One Identity header's outcome as a JSON object, or NULL when out of memory. */
+static json_t *identity_json(const struct danecid_identity_verdict *iv, size_t index)
+{
+	char attest[2] = {iv->attest, '\0'};
+	json_t *o = json_object();
+
+	if (o == NULL || json_object_set_new(o, "index", json_integer((json_int_t)index)) ||
+	    json_object_set_new(
+	        o, "ppt", iv->ppt[0] != '\0' || iv->ignored ? json_string(iv->ppt) : json_null()) ||
+	    json_object_set_new(o, "form", json_string(iv->compact ? "compact" : "full")) ||
+	    json_object_set_new(o, "ignored", json_boolean(iv->ignored)) ||
+	    json_object_set_new(o, "verstat", json_string(danecid_verstat_name(iv->verstat))) ||
+	    json_object_set_new(o, "sip_code", json_integer(iv->sip_code)) ||
+	    json_object_set_new(o, "reason", json_string(danecid_reason_token(iv->reason))) ||
+	    json_object_set_new(o, "detail", json_string(iv->detail)) ||
+	    json_object_set_new(o, "signer", str_or_null(iv->signer)) ||
+	    json_object_set_new(o, "div", str_or_null(iv->div)) ||
+	    json_object_set_new(o, "attest", str_or_null(attest)) ||
+	    json_object_set_new(o, "dnssec", str_or_null(dnssec_name(iv->dnssec))) ||
+	    json_object_set_new(o, "prefix", str_or_null(iv->prefix)) ||
+	    json_object_set_new(o, "rcd", str_or_null(iv->rcd))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The extra fields: identities, verified, rcd, warnings. */
+static int detail_json(const struct danecid_verdict *v, json_t *o)
+{
+	json_t *ids = json_array(), *verified = json_array(), *warnings = json_array();
+	json_t *rcd = NULL;
+	int r = DANECID_ERR_NOMEM;
+
+	if (ids == NULL || verified == NULL || warnings == NULL) {
+		goto out;
+	}
+	for (size_t i = 0; i < v->n_identities && i < DANECID_IDENTITY_MAX; i++) {
+		if (json_array_append_new(ids, identity_json(&v->identities[i], i)) != 0) {
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < v->n_verified && i < DANECID_IDENTITY_MAX; i++) {
+		if (json_array_append_new(verified, json_string(v->verified[i])) != 0) {
+			goto out;
+		}
+	}
+	if (v->warning[0] != '\0' && json_array_append_new(warnings, json_string(v->warning))) {
+		goto out;
+	}
+	/* the RCD text was built by rcd.c; anything unreadable is left out, not passed on */
+	rcd =
+	    v->rcd[0] != '\0' ? json_loadb(v->rcd, strnlen(v->rcd, sizeof(v->rcd)), 0, NULL) : NULL;
+	if (!json_is_object(rcd)) {
+		json_decref(rcd);
+		rcd = json_null();
+	}
+	if (json_object_set(o, "identities", ids) || json_object_set(o, "verified", verified) ||
+	    json_object_set(o, "rcd", rcd) || json_object_set(o, "warnings", warnings)) {
+		goto out;
+	}
+	r = DANECID_OK;
+out:
+	json_decref(ids);
+	json_decref(verified);
+	json_decref(warnings);
+	json_decref(rcd);
+	return r;
+}
+
 int danecid_verdict_json(const struct danecid_verdict *v, char **out)
 {
 	json_t *o = NULL, *dest = NULL;
@@ -113,7 +183,8 @@ int danecid_verdict_json(const struct danecid_verdict *v, char **out)
 	    json_object_set_new(o, "attest", str_or_null(attest)) ||
 	    json_object_set_new(o, "method", str_or_null(method_name(v->method))) ||
 	    json_object_set_new(o, "dnssec", str_or_null(dnssec_name(v->dnssec))) ||
-	    json_object_set_new(o, "prefix", str_or_null(v->prefix))) {
+	    json_object_set_new(o, "prefix", str_or_null(v->prefix)) ||
+	    detail_json(v, o) != DANECID_OK) {
 		goto out;
 	}
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -29,8 +29,10 @@
 #include "es256.h"
 #include "passport.h"
 #include "policy.h"
+#include "rcd.h"
 #include "replay.h"
 #include "sip.h"
+#include "sipdate.h"
 #include "tn.h"
 
 #define DEFAULT_UPSTREAM "127.0.0.1@53"
@@ -57,6 +59,7 @@ struct walk {
 	struct danecid_node_policy pol;
 	bool require; /* a `require` on the deciding node or any longer prefix */
 	char detail[DANECID_ENUM_NAME_MAX + 48];
+	char warning[192]; /* a malformed policy record met on the way */
 };
 
 static int ctx_create(const struct danecid_config *cfg, danecid_ctx *share, danecid_ctx **out,
@@ -158,8 +161,10 @@ void danecid_ctx_free(danecid_ctx *ctx)
 	free(ctx);
 }
 
-/* Merge the v=stir1 TXT records of a SECURE, non-wildcard answer into one policy. */
-static void txt_policy(const struct danecid_rrset *txt, struct danecid_node_policy *pol)
+/* Merge the v=stir1 TXT records of a SECURE, non-wildcard answer into one policy; a record
+ * with a malformed value still counts (failing closed) and leaves a warning. */
+static void txt_policy(const struct danecid_rrset *txt, const char *name,
+                       struct danecid_node_policy *pol, char *warning, size_t wlen)
 {
 	memset(pol, 0, sizeof(*pol));
 	if (txt->sec != DANECID_DNSSEC_SECURE || txt->kind != DANECID_DNS_DATA || txt->wildcard) {
@@ -173,8 +178,13 @@ static void txt_policy(const struct danecid_rrset *txt, struct danecid_node_poli
 		    DANECID_OK) {
 			continue; /* not a readable TXT string: absent */
 		}
-		/* A v=stir1 record with a bad value still counts, failing closed (policy.h). */
-		(void)danecid_policy_parse_txt(s, strlen(s), &one);
+		if (danecid_policy_parse_txt(s, strlen(s), &one) != DANECID_OK &&
+		    warning[0] == '\0') {
+			snprintf(warning, wlen,
+			         "the v=stir1 record at %s has an unknown attest= or ppt= value; "
+			         "its deny/require hold and the list keeps only known values",
+			         name);
+		}
 		if (!one.present) {
 			continue; /* another TXT record */
 		}
@@ -192,19 +202,35 @@ static void txt_policy(const struct danecid_rrset *txt, struct danecid_node_poli
 	}
 }
 
-static void walk_clear(struct walk *w)
-{
-	danecid_rrset_clear(&w->tlsa);
-}
+/* One number whose node decides for some PASSporTs: the caller, or a diverting number. */
+struct signer {
+	struct danecid_tn tn;
+	struct walk w;
+	int err; /* the walk could not be done (DANECID_OK when it was) */
+};
 
-/* One call: who calls whom, in which dialog, and the walk for the caller (done once). */
+#define MAX_SIGNERS  (1 + DANECID_IDENTITY_MAX)
+#define MAX_RETARGET (2 * DANECID_SIP_MAX_RETARGET)
+
+/* One call: who calls whom, when, in which dialog, and what the request says of retargeting. */
 struct call {
 	const struct danecid_tn *orig;
 	const struct danecid_tn *dests; /* the called numbers; NULL when none is a TN */
 	size_t n_dests;
 	const char *dialog; /* replay dialog (Call-ID); NULL: every request is its own dialog */
-	struct walk w;
-	int walk_err; /* the walk could not be done (DANECID_OK when it was) */
+	bool has_date;      /* the request has a Date (SIP) or time (HTTP) */
+	bool date_bad;      /* ... which cannot be read */
+	int64_t date;
+	bool sip; /* SIP input: History-Info / Diversion must show each diversion */
+	struct danecid_tn retarget[MAX_RETARGET]; /* TNs of History-Info and Diversion entries */
+	size_t n_retarget;
+};
+
+/* Where one Identity header stands. */
+enum id_state {
+	ID_DONE = 0, /* its verdict is final (a failure, or ignored) */
+	ID_WALK,     /* parsed; awaits its signer's walk */
+	ID_GENUINE,  /* signed by an authorized key and fresh; the chain to the call decides */
 };
 
 /* 0 < r < n and 0 < s < n for the P-256 group order n. */
@@ -258,6 +284,21 @@ static int authorized(const struct walk *w, const struct danecid_passport *pp, i
 	return 0;
 }
 
+static bool tn_eq(const struct danecid_tn *a, const struct danecid_tn *b)
+{
+	return a->len == b->len && memcmp(a->digits, b->digits, a->len) == 0;
+}
+
+static bool in_dest(const struct danecid_passport *pp, const struct danecid_tn *tn)
+{
+	for (size_t i = 0; i < pp->n_dest && i < DANECID_DEST_MAX; i++) {
+		if (tn_eq(&pp->dest[i], tn)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static void set_prefix(struct danecid_verdict *v, const struct danecid_tn *tn, size_t len)
 {
 	memcpy(v->prefix, tn->digits, len);
@@ -265,7 +306,7 @@ static void set_prefix(struct danecid_verdict *v, const struct danecid_tn *tn, s
 }
 
 /* A verdict from a walk that did not decide (STOP or nothing registered). */
-static void walk_verdict(const struct walk *w, const struct danecid_tn *orig,
+static void walk_verdict(const struct walk *w, const struct danecid_tn *who,
                          struct danecid_verdict *v)
 {
 	v->dnssec = w->dnssec;
@@ -274,8 +315,40 @@ static void walk_verdict(const struct walk *w, const struct danecid_tn *orig,
 	} else {
 		danecid_verdict_set(v, DANECID_R_NUMBER_NOT_REGISTERED,
 		                    "no node for +%s or any prefix of it is published",
-		                    orig->digits);
+		                    who->digits);
 	}
+}
+
+/* The Date rules of RFC 8224 §4.1 and §6.2 (step 4) for one PASSporT: the Date must be fresh,
+ * and a full-form iat must lie within the freshness window of it. The iat itself is checked
+ * by the caller. */
+static bool date_ok(const danecid_ctx *ctx, const struct call *c, const struct danecid_passport *pp,
+                    time_t now, struct danecid_verdict *v)
+{
+	int64_t gap;
+
+	if (!c->has_date || pp->ppt == DANECID_PPT_DIV) {
+		return true; /* a div PASSporT is made at retargeting, later than the Date */
+	}
+	if (c->date_bad) {
+		danecid_verdict_set(v, DANECID_R_STALE, "the Date header field cannot be read");
+		return false;
+	}
+	if ((c->date <= (int64_t)now && (uint64_t)now - (uint64_t)c->date > ctx->freshness) ||
+	    (c->date > (int64_t)now && (uint64_t)c->date - (uint64_t)now > ctx->future_skew)) {
+		danecid_verdict_set(
+		    v, DANECID_R_STALE, "Date is %lld s from now (allowed: %u s old, %u s ahead)",
+		    (long long)(c->date - (int64_t)now), ctx->freshness, ctx->future_skew);
+		return false;
+	}
+	gap = pp->iat > c->date ? pp->iat - c->date : c->date - pp->iat;
+	if (gap > (int64_t)ctx->freshness) {
+		danecid_verdict_set(
+		    v, DANECID_R_STALE, "iat %lld and Date %lld are %lld s apart (allowed: %u s)",
+		    (long long)pp->iat, (long long)c->date, (long long)gap, ctx->freshness);
+		return false;
+	}
+	return true;
 }
 
 /* The checks of one Identity header that need no DNS. On DANECID_OK, either v holds the
@@ -285,6 +358,7 @@ static int pre_identity(danecid_ctx *ctx, const struct call *c, const struct dan
 {
 	const struct danecid_tn *orig = c->orig;
 	struct danecid_passport *pp = NULL;
+	struct danecid_compact_claims cc;
 	enum danecid_reason why = DANECID_R_IDENTITY_MALFORMED;
 	char err[200] = "";
 	int r = DANECID_ERR_INTERNAL;
@@ -295,7 +369,28 @@ static int pre_identity(danecid_ctx *ctx, const struct call *c, const struct dan
 		r = DANECID_OK;
 		goto out;
 	}
-	r = danecid_passport_parse(id->jws, id->jws_len, &pp, &why, err, sizeof(err));
+	if (danecid_jws_is_compact(id->jws, id->jws_len)) {
+		if (c->n_dests != 1) {
+			danecid_verdict_set(v, DANECID_R_IDENTITY_MALFORMED,
+			                    "compact form: the called party is not one telephone "
+			                    "number, so dest cannot be rebuilt");
+			r = DANECID_OK;
+			goto out;
+		}
+		if (!c->has_date || c->date_bad) {
+			danecid_verdict_set(
+			    v, DANECID_R_IDENTITY_MALFORMED,
+			    "compact form: iat is rebuilt from the Date header field, "
+			    "which is %s",
+			    c->has_date ? "unreadable" : "absent");
+			r = DANECID_OK;
+			goto out;
+		}
+	}
+	cc.orig = orig;
+	cc.dest = c->n_dests > 0 ? &c->dests[0] : NULL;
+	cc.iat = c->date;
+	r = danecid_passport_parse_compact(id->jws, id->jws_len, &cc, &pp, &why, err, sizeof(err));
 	if (r == DANECID_ERR_NOMEM) {
 		goto out;
 	}
@@ -304,6 +399,7 @@ static int pre_identity(danecid_ctx *ctx, const struct call *c, const struct dan
 		r = DANECID_OK;
 		goto out;
 	}
+	r = DANECID_OK;
 	{
 		const char *want = danecid_ppt_name(pp->ppt);
 
@@ -317,10 +413,6 @@ static int pre_identity(danecid_ctx *ctx, const struct call *c, const struct dan
 		}
 	}
 	v->attest = pp->attest;
-	v->n_dest = 0;
-	for (size_t i = 0; i < pp->n_dest && i < DANECID_DEST_MAX; i++) {
-		memcpy(v->dest[v->n_dest++], pp->dest[i].digits, pp->dest[i].len + 1);
-	}
 	if (danecid_passport_check_time(pp, now, ctx->freshness, ctx->future_skew) !=
 	    DANECID_R_OK) {
 		danecid_verdict_set(v, DANECID_R_STALE,
@@ -329,76 +421,68 @@ static int pre_identity(danecid_ctx *ctx, const struct call *c, const struct dan
 		                    ctx->freshness, ctx->future_skew);
 		goto out;
 	}
+	if (!date_ok(ctx, c, pp, now, v)) {
+		goto out;
+	}
+	if (!tn_eq(&pp->orig, orig)) {
+		danecid_verdict_set(v, DANECID_R_ORIG_MISMATCH, "PASSporT orig %s, call from %s",
+		                    pp->orig.digits, orig->digits);
+		goto out;
+	}
 	if (c->n_dests == 0) {
 		danecid_verdict_set(v, DANECID_R_DEST_MISMATCH,
 		                    "the called party is not a telephone number");
 		goto out;
 	}
-	for (size_t i = 0; i < c->n_dests; i++) {
-		why = danecid_passport_check_binding(pp, orig, &c->dests[i]);
-		if (why == DANECID_R_ORIG_MISMATCH) {
-			danecid_verdict_set(v, why, "PASSporT orig %s, call from %s",
-			                    pp->orig.digits, orig->digits);
-			goto out;
-		}
-		if (why != DANECID_R_OK) {
-			danecid_verdict_set(v, why,
-			                    "call to %s is not among the PASSporT dest numbers",
-			                    c->dests[i].digits);
-			goto out;
-		}
-	}
-	*ppp = pp; /* to the walk */
+	*ppp = pp; /* to the walk; dest is judged with the whole chain (chain_reaches) */
 	pp = NULL;
-	r = DANECID_OK;
 out:
 	danecid_passport_free(pp);
 	return r;
 }
 
-/* The checks of one Identity header that use the walk's result. */
-static int post_identity(danecid_ctx *ctx, const struct call *c, struct danecid_passport *pp,
-                         time_t now, struct danecid_verdict *v)
+/* The checks of one PASSporT that use its signer's walk. DANECID_OK with v->reason ok means
+ * genuine: what is left is the chain to the call and the replay check. */
+static int post_identity(const struct signer *s, struct danecid_passport *pp,
+                         struct danecid_verdict *v)
 {
-	const struct danecid_tn *orig = c->orig;
-	const struct walk *w = &c->w;
+	const struct walk *w = &s->w;
 	int hash_only = 0;
-	int r = DANECID_OK;
 	int ok;
 
 	v->method = DANECID_METHOD_DANE;
-	if (c->walk_err != DANECID_OK) {
-		r = c->walk_err;
-		goto out;
+	if (s->err != DANECID_OK) {
+		return s->err;
 	}
 	v->dnssec = w->dnssec;
 	if (w->step != DANECID_STEP_DECIDE) {
-		walk_verdict(w, orig, v);
-		goto out;
+		walk_verdict(w, &s->tn, v);
+		return DANECID_OK;
 	}
-	set_prefix(v, orig, w->prefix_len);
+	set_prefix(v, &s->tn, w->prefix_len);
 	if (w->pol.deny) {
 		danecid_verdict_set(v, DANECID_R_NUMBER_REVOKED, "revoked by %s", w->detail);
-		goto out;
+		return DANECID_OK;
 	}
 	if (!sig_in_range(pp->sig)) {
 		danecid_verdict_set(v, DANECID_R_SIGNATURE_INVALID,
 		                    "signature r or s is out of range (0 or >= n)");
-		goto out;
+		return DANECID_OK;
 	}
 	ok = authorized(w, pp, &hash_only);
 	if (ok < 0) {
-		r = ok;
-		goto out;
+		return ok;
 	}
 	if (ok == 0) {
 		danecid_verdict_set(
 		    v, DANECID_R_KEY_NOT_AUTHORIZED,
 		    "signature verifies under none of the %zu key(s) at %s%s", w->tlsa.n, w->detail,
 		    hash_only > 0 ? " (digest-only records need the x5u certificate)" : "");
-		goto out;
+		return DANECID_OK;
 	}
-	if (w->pol.attest_set) {
+	if (w->pol.attest_set && pp->attest != 0) {
+		/* attest= limits the level a PASSporT claims; one that claims none (base, div)
+		 * is limited by ppt= */
 		unsigned bit = pp->attest == 'A'   ? DANECID_ATTEST_A
 		               : pp->attest == 'B' ? DANECID_ATTEST_B
 		               : pp->attest == 'C' ? DANECID_ATTEST_C
@@ -408,12 +492,13 @@ static int post_identity(danecid_ctx *ctx, const struct call *c, struct danecid_
 			danecid_verdict_set(v, DANECID_R_ATTEST_NOT_ALLOWED,
 			                    "attestation %c is not allowed by %s",
 			                    pp->attest != 0 ? pp->attest : '-', w->detail);
-			goto out;
+			return DANECID_OK;
 		}
 	}
 	if (w->pol.ppt_set) {
 		unsigned bit = pp->ppt == DANECID_PPT_SHAKEN ? DANECID_PPTBIT_SHAKEN
 		               : pp->ppt == DANECID_PPT_DIV  ? DANECID_PPTBIT_DIV
+		               : pp->ppt == DANECID_PPT_RCD  ? DANECID_PPTBIT_RCD
 		                                             : DANECID_PPTBIT_BASE;
 
 		if ((w->pol.ppt & bit) == 0) {
@@ -421,42 +506,25 @@ static int post_identity(danecid_ctx *ctx, const struct call *c, struct danecid_
 			    v, DANECID_R_PPT_NOT_ALLOWED, "PASSporT type %s is not allowed by %s",
 			    danecid_ppt_name(pp->ppt) != NULL ? danecid_ppt_name(pp->ppt) : "base",
 			    w->detail);
-			goto out;
+			return DANECID_OK;
 		}
 	}
-	ok = danecid_replay_check(ctx->replay, pp->replay_key, c->dialog,
-	                          c->dialog != NULL ? strlen(c->dialog) : 0, now,
-	                          (time_t)pp->iat + (time_t)ctx->freshness);
-	if (ok < 0) {
-		r = ok;
-		goto out;
-	}
-	if (ok == 1) {
-		danecid_verdict_set(v, DANECID_R_REPLAY,
-		                    "this PASSporT was already seen in another dialog");
-		goto out;
-	}
 	danecid_verdict_set(v, DANECID_R_OK, "signed by a key published at %s", w->detail);
-	r = DANECID_OK;
-out:
-	if (r == DANECID_OK && v->reason != DANECID_R_OK && v->verstat == DANECID_VERSTAT_PASSED) {
-		r = DANECID_ERR_INTERNAL; /* never let a failure read as a pass */
-	}
-	return r;
+	return DANECID_OK;
 }
 
 /* An unsigned call: revoked or `require` numbers fail, others cannot be decided. */
-static int eval_unsigned(const struct call *c, struct danecid_verdict *v)
+static int eval_unsigned(const struct signer *s, struct danecid_verdict *v)
 {
-	const struct walk *w = &c->w;
+	const struct walk *w = &s->w;
 
-	if (c->walk_err != DANECID_OK) {
-		return c->walk_err;
+	if (s->err != DANECID_OK) {
+		return s->err;
 	}
 	v->dnssec = w->dnssec;
 	v->method = DANECID_METHOD_DANE;
 	if (w->step == DANECID_STEP_DECIDE) {
-		set_prefix(v, c->orig, w->prefix_len);
+		set_prefix(v, &s->tn, w->prefix_len);
 	}
 	if (w->step == DANECID_STEP_STOP && w->reason == DANECID_R_DNSSEC_BOGUS) {
 		danecid_verdict_set(v, DANECID_R_DNSSEC_BOGUS, "unsigned call; %s", w->detail);
@@ -494,8 +562,8 @@ static void fail_closed(struct danecid_verdict *v, int err)
 	                    danecid_strerror(err));
 }
 
-/* ---- one verification: prepare, walk (asynchronously when the context is attached to an
- * event base), finish ---- */
+/* ---- one verification: prepare, walk each signer's number (asynchronously when the
+ * context is attached to an event base), finish ---- */
 
 struct vjob {
 	danecid_ctx *ctx;
@@ -512,9 +580,17 @@ struct vjob {
 	struct danecid_tn orig;
 	struct danecid_tn dests[DANECID_DEST_MAX];
 	struct call c;
-	struct danecid_passport *pp[DANECID_IDENTITY_MAX]; /* awaiting the walk */
+	struct danecid_passport *pp[DANECID_IDENTITY_MAX]; /* parsed PASSporTs */
+	enum id_state state[DANECID_IDENTITY_MAX];
+	bool ignored[DANECID_IDENTITY_MAX];
+	size_t signer_of[DANECID_IDENTITY_MAX];
 	struct danecid_verdict v[DANECID_IDENTITY_MAX];
+	char *rcd[DANECID_IDENTITY_MAX];         /* verified RCD JSON of a genuine PASSporT */
+	char rcd_note[DANECID_IDENTITY_MAX][96]; /* "verified", "invalid: ..." or "" */
+	struct signer signers[MAX_SIGNERS];
+	size_t n_signers;
 	struct danecid_verdict out;
+	size_t cur;                       /* the signer being walked */
 	size_t len;                       /* the walk's current prefix length */
 	char name[DANECID_ENUM_NAME_MAX]; /* its owner name */
 	struct danecid_rrset tlsa;        /* the walk's TLSA answer at that prefix */
@@ -524,12 +600,15 @@ static void vjob_free(struct vjob *vj)
 {
 	for (size_t i = 0; i < DANECID_IDENTITY_MAX; i++) {
 		danecid_passport_free(vj->pp[i]);
+		free(vj->rcd[i]);
 		if (vj->owned[i]) {
 			danecid_identity_clear(&vj->own_ids[i]);
 		}
 	}
+	for (size_t i = 0; i < vj->n_signers; i++) {
+		danecid_rrset_clear(&vj->signers[i].w.tlsa);
+	}
 	danecid_rrset_clear(&vj->tlsa);
-	walk_clear(&vj->c.w);
 	danecid_sip_req_free(vj->req);
 	free(vj->dialog);
 	free(vj);
@@ -541,39 +620,380 @@ static void verdict_init(struct danecid_verdict *out)
 	danecid_verdict_set(out, DANECID_R_NO_IDENTITY, "not verified");
 }
 
-/* After the walk (or without one): the verdict of the call, then the callback. */
-static void vjob_finish(struct vjob *vj)
+/* The index of the signer for a number, added when new; MAX_SIGNERS when full. */
+static size_t signer_add(struct vjob *vj, const struct danecid_tn *tn)
 {
+	for (size_t i = 0; i < vj->n_signers; i++) {
+		if (tn_eq(&vj->signers[i].tn, tn)) {
+			return i;
+		}
+	}
+	if (vj->n_signers == MAX_SIGNERS) {
+		return MAX_SIGNERS;
+	}
+	vj->signers[vj->n_signers].tn = *tn;
+	vj->signers[vj->n_signers].w.step = DANECID_STEP_NEXT;
+	vj->signers[vj->n_signers].w.dnssec = DANECID_DNSSEC_SECURE;
+	return vj->n_signers++;
+}
+
+/* Whether the request's History-Info or Diversion entries show a diversion from tn. */
+static bool retarget_shows(const struct call *c, const struct danecid_tn *tn)
+{
+	if (!c->sip) {
+		return true; /* parts input (HTTP): there are no such headers to compare */
+	}
+	for (size_t i = 0; i < c->n_retarget; i++) {
+		if (tn_eq(&c->retarget[i], tn)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * RFC 8946 §6: does PASSporT i reach the called number t, directly (t is in its dest) or
+ * through div PASSporTs? A div PASSporT j continues i's chain when it has the same orig, its
+ * div.tn is one of i's dest numbers, the request's History-Info/Diversion shows that
+ * diversion, and j itself reaches t. *chain gains the div PASSporTs used; *blame receives the
+ * first div PASSporT that would have continued the chain but is not genuine (or SIZE_MAX).
+ */
+static bool chain_reaches(const struct vjob *vj, size_t i, const struct danecid_tn *t,
+                          unsigned depth, unsigned *chain, size_t *blame, size_t *unshown)
+{
+	const struct danecid_passport *pi = vj->pp[i];
+
+	if (in_dest(pi, t)) {
+		return true;
+	}
+	if (depth == 0) {
+		return false;
+	}
+	for (size_t j = 0; j < vj->n_ids; j++) {
+		const struct danecid_passport *pj = vj->pp[j];
+
+		if (j == i || pj == NULL || pj->ppt != DANECID_PPT_DIV || (*chain & (1u << j)) ||
+		    !tn_eq(&pj->orig, &pi->orig) || !in_dest(pi, &pj->div)) {
+			continue;
+		}
+		if (!retarget_shows(&vj->c, &pj->div)) {
+			if (*unshown == SIZE_MAX) {
+				*unshown = j;
+			}
+			continue;
+		}
+		if (vj->state[j] != ID_GENUINE) {
+			if (*blame == SIZE_MAX) {
+				*blame = j;
+			}
+			continue;
+		}
+		*chain |= 1u << j;
+		if (chain_reaches(vj, j, t, depth - 1, chain, blame, unshown)) {
+			return true;
+		}
+		*chain &= ~(1u << j);
+	}
+	return false;
+}
+
+/* Judge the chain of a genuine PASSporT i to every called number; on success *chain holds the
+ * div PASSporTs it went through. */
+static bool judge_chain(struct vjob *vj, size_t i, unsigned *chain)
+{
+	struct danecid_verdict *v = &vj->v[i];
+
+	*chain = 0;
+	for (size_t k = 0; k < vj->c.n_dests; k++) {
+		const struct danecid_tn *t = &vj->c.dests[k];
+		size_t blame = SIZE_MAX, unshown = SIZE_MAX;
+
+		if (chain_reaches(vj, i, t, DANECID_IDENTITY_MAX, chain, &blame, &unshown)) {
+			continue;
+		}
+		if (blame != SIZE_MAX) {
+			const struct danecid_verdict *b = &vj->v[blame];
+
+			danecid_verdict_set(v, b->reason, "call to %s diverted by %s: %s",
+			                    t->digits, vj->pp[blame]->div.digits, b->detail);
+		} else if (unshown != SIZE_MAX) {
+			danecid_verdict_set(
+			    v, DANECID_R_DEST_MISMATCH,
+			    "call to %s: the div PASSporT names %s as diverting, but no "
+			    "History-Info or Diversion entry of the request does",
+			    t->digits, vj->pp[unshown]->div.digits);
+		} else if (vj->pp[i]->ppt == DANECID_PPT_DIV) {
+			danecid_verdict_set(v, DANECID_R_DEST_MISMATCH,
+			                    "call to %s is not among the dest numbers of this div "
+			                    "PASSporT, nor of one that continues it",
+			                    t->digits);
+		} else {
+			danecid_verdict_set(v, DANECID_R_DEST_MISMATCH,
+			                    "call to %s is not among the PASSporT dest numbers",
+			                    t->digits);
+		}
+		return false;
+	}
+	return true;
+}
+
+/* RCD claims of a genuine PASSporT (RFC 9795): kept for the verdict when verified. */
+static int check_rcd(struct vjob *vj, size_t i)
+{
+	char *note = vj->rcd_note[i];
+	enum danecid_rcd_status st = DANECID_RCD_NONE;
+	char err[160] = "";
 	int r;
 
+	r = danecid_rcd_check(vj->pp[i]->claims, vj->pp[i]->claims_len, &st, &vj->rcd[i], err,
+	                      sizeof(err));
+	if (r != DANECID_OK) {
+		return r;
+	}
+	if (st == DANECID_RCD_VERIFIED) {
+		snprintf(note, sizeof(vj->rcd_note[i]), "verified");
+	} else if (st == DANECID_RCD_INVALID) {
+		snprintf(note, sizeof(vj->rcd_note[i]), "invalid: %s", err);
+	}
+	return DANECID_OK;
+}
+
+/* The per-header outcome for the verdict's list. */
+static void outcome(struct vjob *vj, size_t i)
+{
+	struct danecid_identity_verdict *iv = &vj->out.identities[i];
+	const struct danecid_verdict *v = &vj->v[i];
+	const struct danecid_passport *pp = vj->pp[i];
+
+	iv->verstat = v->verstat;
+	iv->sip_code = v->sip_code;
+	iv->reason = v->reason;
+	snprintf(iv->detail, sizeof(iv->detail), "%s", v->detail);
+	iv->ignored = vj->ignored[i];
+	memcpy(iv->rcd, vj->rcd_note[i], sizeof(iv->rcd));
+	iv->dnssec = v->dnssec;
+	iv->attest = v->attest;
+	memcpy(iv->prefix, v->prefix, sizeof(iv->prefix));
+	if (vj->ids[i].ppt != NULL) {
+		snprintf(iv->ppt, sizeof(iv->ppt), "%s", vj->ids[i].ppt);
+	}
+	if (pp != NULL) {
+		const char *name = danecid_ppt_name(pp->ppt);
+		const struct danecid_tn *s = pp->ppt == DANECID_PPT_DIV ? &pp->div : &pp->orig;
+
+		snprintf(iv->ppt, sizeof(iv->ppt), "%s", name != NULL ? name : "");
+		iv->compact = pp->compact;
+		memcpy(iv->signer, s->digits, s->len + 1);
+		if (pp->ppt == DANECID_PPT_DIV) {
+			memcpy(iv->div, pp->div.digits, pp->div.len + 1);
+		}
+	} else if (!vj->ignored[i]) {
+		iv->compact = danecid_jws_is_compact(vj->ids[i].jws, vj->ids[i].jws_len);
+	}
+}
+
+/* Replay-check every PASSporT of a passing chain (i and its div PASSporTs), each once per
+ * request: *seen and *hit carry what earlier chains of the same request found. */
+static int chain_replay(struct vjob *vj, size_t i, unsigned chain, unsigned *seen, unsigned *hit,
+                        bool *replayed)
+{
+	*replayed = false;
+	for (size_t j = 0; j < vj->n_ids; j++) {
+		const struct danecid_passport *pp = vj->pp[j];
+		int ok;
+
+		if (j != i && !(chain & (1u << j))) {
+			continue;
+		}
+		if (*seen & (1u << j)) {
+			*replayed |= (*hit & (1u << j)) != 0;
+			continue;
+		}
+		*seen |= 1u << j;
+		ok = danecid_replay_check(vj->ctx->replay, pp->replay_key, vj->c.dialog,
+		                          vj->c.dialog != NULL ? strlen(vj->c.dialog) : 0, vj->now,
+		                          (time_t)pp->iat + (time_t)vj->ctx->freshness);
+		if (ok < 0) {
+			return ok;
+		}
+		if (ok == 1) {
+			*hit |= 1u << j;
+			*replayed = true; /* keep going: every PASSporT of the chain is entered */
+		}
+	}
+	return DANECID_OK;
+}
+
+/* The numbers a passing chain verified: the caller, then the diverting numbers in order. */
+static void chain_numbers(struct vjob *vj, size_t i, unsigned chain)
+{
+	struct danecid_verdict *out = &vj->out;
+
+	out->n_verified = 0;
+	memcpy(out->verified[out->n_verified++], vj->pp[i]->orig.digits, vj->pp[i]->orig.len + 1);
+	for (size_t j = 0; j < vj->n_ids && out->n_verified < DANECID_IDENTITY_MAX; j++) {
+		if (chain & (1u << j)) {
+			memcpy(out->verified[out->n_verified++], vj->pp[j]->div.digits,
+			       vj->pp[j]->div.len + 1);
+		}
+	}
+}
+
+/* After the walks: each header's outcome, the chains, and the call's verdict. */
+static int judge_signed(struct vjob *vj)
+{
+	unsigned chains[DANECID_IDENTITY_MAX] = {0};
+	bool passing[DANECID_IDENTITY_MAX] = {false};
+	unsigned seen = 0, hit = 0;
+	size_t best = SIZE_MAX;
+	int r;
+
+	for (size_t i = 0; i < vj->n_ids; i++) {
+		struct danecid_verdict *v = &vj->v[i];
+
+		if (vj->state[i] != ID_WALK) {
+			continue;
+		}
+		r = post_identity(&vj->signers[vj->signer_of[i]], vj->pp[i], v);
+		if (r == DANECID_OK && v->reason != DANECID_R_OK &&
+		    v->verstat == DANECID_VERSTAT_PASSED) {
+			r = DANECID_ERR_INTERNAL; /* never let a failure read as a pass */
+		}
+		if (r != DANECID_OK) {
+			fail_closed(v, r);
+		}
+		vj->state[i] = v->reason == DANECID_R_OK ? ID_GENUINE : ID_DONE;
+		if (vj->state[i] == ID_GENUINE && (r = check_rcd(vj, i)) != DANECID_OK) {
+			return r;
+		}
+	}
+	/* Each genuine PASSporT must reach the called number(s); a div PASSporT only passes as
+	 * a link of a chain that starts at a PASSporT of another type. */
+	for (size_t i = 0; i < vj->n_ids; i++) {
+		if (vj->state[i] != ID_GENUINE || vj->pp[i]->ppt == DANECID_PPT_DIV) {
+			continue;
+		}
+		passing[i] = judge_chain(vj, i, &chains[i]);
+	}
+	for (size_t i = 0; i < vj->n_ids; i++) {
+		bool replayed = false;
+
+		if (!passing[i]) {
+			continue;
+		}
+		if ((r = chain_replay(vj, i, chains[i], &seen, &hit, &replayed)) != DANECID_OK) {
+			return r;
+		}
+		if (replayed) {
+			danecid_verdict_set(&vj->v[i], DANECID_R_REPLAY,
+			                    "this PASSporT%s was already seen in another dialog",
+			                    chains[i] != 0 ? " (or one of its div PASSporTs)" : "");
+			passing[i] = false;
+		} else if (best == SIZE_MAX) {
+			best = i;
+		}
+	}
+	/* Div PASSporTs: passed as a link of a passing chain, else their own chain decides. */
+	for (size_t j = 0; j < vj->n_ids; j++) {
+		bool linked = false;
+		unsigned mine = 0;
+
+		if (vj->state[j] != ID_GENUINE || vj->pp[j]->ppt != DANECID_PPT_DIV) {
+			continue;
+		}
+		for (size_t i = 0; i < vj->n_ids; i++) {
+			if (passing[i] && (chains[i] & (1u << j))) {
+				danecid_verdict_set(&vj->v[j], DANECID_R_OK,
+				                    "diverted by %s, chained to Identity #%zu; %s",
+				                    vj->pp[j]->div.digits, i + 1, vj->v[j].detail);
+				linked = true;
+				break;
+			}
+		}
+		if (!linked && judge_chain(vj, j, &mine)) {
+			danecid_verdict_set(
+			    &vj->v[j], DANECID_R_DEST_MISMATCH,
+			    "div PASSporT from %s: no verified PASSporT of the call "
+			    "lists %s as dest (RFC 8946 needs the original)",
+			    vj->pp[j]->div.digits, vj->pp[j]->div.digits);
+		}
+	}
+	{
+		size_t pick = best;
+
+		for (size_t i = 0; i < vj->n_ids && best == SIZE_MAX; i++) {
+			if (!vj->ignored[i] &&
+			    (pick == SIZE_MAX || rank(&vj->v[i]) > rank(&vj->v[pick]))) {
+				pick = i;
+			}
+		}
+		if (pick != SIZE_MAX) {
+			vj->out = vj->v[pick];
+		}
+	}
+	if (best != SIZE_MAX) {
+		chain_numbers(vj, best, chains[best]);
+		for (size_t j = 0; j < vj->n_ids; j++) {
+			if ((j == best || (chains[best] & (1u << j))) && vj->rcd[j] != NULL &&
+			    vj->out.rcd[0] == '\0') {
+				snprintf(vj->out.rcd, sizeof(vj->out.rcd), "%s", vj->rcd[j]);
+			}
+		}
+		/* an rcd PASSporT of the same call, verified on its own */
+		for (size_t j = 0; j < vj->n_ids && vj->out.rcd[0] == '\0'; j++) {
+			if (passing[j] && vj->rcd[j] != NULL) {
+				snprintf(vj->out.rcd, sizeof(vj->out.rcd), "%s", vj->rcd[j]);
+			}
+		}
+	}
+	return DANECID_OK;
+}
+
+/* After the walks (or without one): the verdict of the call, then the callback. */
+static void vjob_finish(struct vjob *vj)
+{
+	bool any = false;
+	int r;
+
+	for (size_t i = 0; i < vj->n_ids; i++) {
+		any |= !vj->ignored[i];
+	}
 	if (vj->err == DANECID_OK && vj->c.orig != NULL) {
-		if (vj->n_ids == 0) {
-			r = eval_unsigned(&vj->c, &vj->out);
+		if (!any) {
+			r = eval_unsigned(&vj->signers[0], &vj->out);
+			if (r != DANECID_OK) {
+				fail_closed(&vj->out, r);
+			}
+			if (vj->n_ids > 0 && vj->out.reason == DANECID_R_NO_IDENTITY) {
+				danecid_verdict_set(
+				    &vj->out, DANECID_R_NO_IDENTITY,
+				    "no Identity header danecid can evaluate (unknown ppt)");
+			}
+		} else {
+			r = judge_signed(vj);
 			if (r != DANECID_OK) {
 				fail_closed(&vj->out, r);
 			}
 		}
+		if (vj->out.verstat != DANECID_VERSTAT_PASSED) {
+			vj->out.n_verified = 0;
+			vj->out.rcd[0] = '\0';
+		}
+		for (size_t i = 0; i < vj->n_signers; i++) {
+			if (vj->signers[i].w.warning[0] != '\0' && vj->out.warning[0] == '\0') {
+				snprintf(vj->out.warning, sizeof(vj->out.warning), "%s",
+				         vj->signers[i].w.warning);
+			}
+		}
+		memcpy(vj->out.orig, vj->orig.digits, vj->orig.len + 1);
+		vj->out.n_dest = 0;
+		for (size_t k = 0; k < vj->c.n_dests && k < DANECID_DEST_MAX; k++) {
+			memcpy(vj->out.dest[vj->out.n_dest++], vj->c.dests[k].digits,
+			       vj->c.dests[k].len + 1);
+		}
+		vj->out.n_identities = vj->n_ids;
 		for (size_t i = 0; i < vj->n_ids; i++) {
-			struct danecid_verdict *v = &vj->v[i];
-
-			if (vj->pp[i] != NULL) {
-				r = post_identity(vj->ctx, &vj->c, vj->pp[i], vj->now, v);
-				if (r == DANECID_OK && v->reason != DANECID_R_OK &&
-				    v->verstat == DANECID_VERSTAT_PASSED) {
-					r = DANECID_ERR_INTERNAL; /* never let a failure read as a
-					                             pass */
-				}
-				if (r != DANECID_OK) {
-					fail_closed(v, r);
-				}
-			}
-			if (i == 0 || rank(v) > rank(&vj->out)) {
-				vj->out = *v;
-			}
-			if (vj->out.verstat == DANECID_VERSTAT_PASSED) {
-				break; /* later headers are not looked at (nor entered as replays)
-				        */
-			}
+			outcome(vj, i);
 		}
 	}
 	vj->cb(vj->err, &vj->out, vj->arg);
@@ -582,17 +1002,23 @@ static void vjob_finish(struct vjob *vj)
 
 static void walk_next(struct vjob *vj);
 
+/* The current signer's walk is over: the next signer's, or the end. */
 static void walk_done(struct vjob *vj, int err)
 {
 	danecid_rrset_clear(&vj->tlsa);
-	vj->c.walk_err = err;
+	vj->signers[vj->cur].err = err;
+	if (++vj->cur < vj->n_signers) {
+		vj->len = vj->signers[vj->cur].tn.len;
+		walk_next(vj);
+		return;
+	}
 	vjob_finish(vj);
 }
 
 /* Both answers for one prefix are in: judge them (policy.c). */
 static void walk_judge(struct vjob *vj, struct danecid_rrset *txt)
 {
-	struct walk *w = &vj->c.w;
+	struct walk *w = &vj->signers[vj->cur].w;
 	struct danecid_node_facts f;
 	enum danecid_reason reason = DANECID_R_OK;
 	enum danecid_dnssec sec = DANECID_DNSSEC_NONE;
@@ -600,7 +1026,7 @@ static void walk_judge(struct vjob *vj, struct danecid_rrset *txt)
 
 	f.tlsa = &vj->tlsa;
 	f.txt = txt;
-	txt_policy(txt, &f.pol);
+	txt_policy(txt, vj->name, &f.pol, w->warning, sizeof(w->warning));
 	step = danecid_policy_step(&f, &reason, &sec);
 	danecid_rrset_clear(txt);
 	w->dnssec = sec;
@@ -674,13 +1100,14 @@ static void on_tlsa(int err, struct danecid_rrset *rs, void *arg)
 /* SPEC §3: longest prefix first, one prefix at a time. */
 static void walk_next(struct vjob *vj)
 {
+	const struct danecid_tn *tn = &vj->signers[vj->cur].tn;
 	int r;
 
 	if (vj->len < vj->ctx->min_prefix || vj->len == 0) {
 		walk_done(vj, DANECID_OK); /* every prefix securely denied: not registered */
 		return;
 	}
-	r = danecid_enum_name(vj->orig.digits, vj->len, vj->ctx->apex, vj->name, sizeof(vj->name));
+	r = danecid_enum_name(tn->digits, vj->len, vj->ctx->apex, vj->name, sizeof(vj->name));
 	if (r == DANECID_OK) {
 		r = danecid_dns_lookup(vj->ctx->dns, vj->name, DANECID_RR_TLSA, on_tlsa, vj);
 	}
@@ -689,28 +1116,68 @@ static void walk_next(struct vjob *vj)
 	}
 }
 
-/* The checks without DNS for every Identity header; then the walk if any needs it. */
+/* Whether an Identity header is of a type danecid does not know: RFC 8224 §4 has the verifier
+ * ignore it. */
+static bool unknown_ppt(const struct danecid_identity *id)
+{
+	enum danecid_ppt ppt;
+
+	return id->ppt != NULL &&
+	       danecid_ppt_from_name(id->ppt, strlen(id->ppt), &ppt) != DANECID_OK;
+}
+
+/* The checks without DNS for every Identity header; then the walks that any needs. */
 static void vjob_run(struct vjob *vj)
 {
-	bool need_walk = vj->n_ids == 0;
+	size_t evaluated = 0;
 	int r;
 
 	vj->c.orig = &vj->orig;
-	vj->c.w.step = DANECID_STEP_NEXT;
-	vj->c.w.dnssec = DANECID_DNSSEC_SECURE;
+	signer_add(vj, &vj->orig); /* signer 0: the caller (for unsigned calls too) */
 	for (size_t i = 0; i < vj->n_ids; i++) {
+		struct danecid_passport *pp = NULL;
+
 		vj->v[i] = vj->out;
-		r = pre_identity(vj->ctx, &vj->c, &vj->ids[i], vj->now, &vj->v[i], &vj->pp[i]);
+		vj->state[i] = ID_DONE;
+		if (unknown_ppt(&vj->ids[i])) {
+			vj->ignored[i] = true;
+			danecid_verdict_set(
+			    &vj->v[i], DANECID_R_NO_IDENTITY,
+			    "ppt=%.16s is not a PASSporT type danecid knows: ignored",
+			    vj->ids[i].ppt);
+			continue;
+		}
+		evaluated++;
+		r = pre_identity(vj->ctx, &vj->c, &vj->ids[i], vj->now, &vj->v[i], &pp);
 		if (r != DANECID_OK) {
 			fail_closed(&vj->v[i], r);
+			continue;
 		}
-		need_walk |= vj->pp[i] != NULL;
+		if (pp == NULL) {
+			continue;
+		}
+		vj->pp[i] = pp;
+		vj->signer_of[i] =
+		    signer_add(vj, pp->ppt == DANECID_PPT_DIV ? &pp->div : &pp->orig);
+		vj->state[i] = ID_WALK;
 	}
-	if (!need_walk) {
+	if (evaluated > 0) {
+		/* the caller's own walk is needed only by PASSporTs it signs */
+		bool orig_needed = false;
+
+		for (size_t i = 0; i < vj->n_ids; i++) {
+			orig_needed |= vj->state[i] == ID_WALK && vj->signer_of[i] == 0;
+		}
+		if (!orig_needed) {
+			vj->signers[0].err = DANECID_OK;
+			vj->cur = 1;
+		}
+	}
+	if (vj->cur >= vj->n_signers) {
 		vjob_finish(vj);
 		return;
 	}
-	vj->len = vj->orig.len;
+	vj->len = vj->signers[vj->cur].tn.len;
 	walk_next(vj);
 }
 
@@ -727,6 +1194,25 @@ static struct vjob *vjob_new(danecid_ctx *ctx, time_t now, danecid_verify_cb cb,
 	vj->arg = arg;
 	verdict_init(&vj->out);
 	return vj;
+}
+
+/* The TNs of the request's History-Info and Diversion entries, for RFC 8946 consistency. */
+static void retarget_tns(danecid_ctx *ctx, const struct danecid_sip_req *req, struct call *c)
+{
+	const char *const *lists[2] = {(const char *const *)req->hist_info,
+	                               (const char *const *)req->diversion};
+	const size_t counts[2] = {req->n_hist_info, req->n_diversion};
+
+	c->sip = true;
+	for (size_t l = 0; l < 2; l++) {
+		for (size_t i = 0; i < counts[l] && c->n_retarget < MAX_RETARGET; i++) {
+			if (danecid_tn_from_uri(lists[l][i], strlen(lists[l][i]),
+			                        ctx->assume_global,
+			                        &c->retarget[c->n_retarget]) == DANECID_OK) {
+				c->n_retarget++;
+			}
+		}
+	}
 }
 
 int danecid_verify_async(danecid_ctx *ctx, const char *msg, size_t len, time_t now,
@@ -775,9 +1261,18 @@ int danecid_verify_async(danecid_ctx *ctx, const char *msg, size_t len, time_t n
 	        DANECID_OK) {
 		vj->c.dests = vj->dests;
 		vj->c.n_dests = 1;
-		memcpy(vj->out.dest[0], vj->dests[0].digits, vj->dests[0].len + 1);
-		vj->out.n_dest = 1;
 	}
+	if (req->date != NULL) {
+		time_t t;
+
+		vj->c.has_date = true;
+		if (danecid_sip_date_parse(req->date, strlen(req->date), &t) == DANECID_OK) {
+			vj->c.date = (int64_t)t;
+		} else {
+			vj->c.date_bad = true;
+		}
+	}
+	retarget_tns(ctx, req, &vj->c);
 	vj->ids = req->identity;
 	vj->n_ids = req->n_identity;
 	vjob_run(vj);
@@ -820,13 +1315,13 @@ int danecid_verify_request_async(danecid_ctx *ctx, const struct danecid_request 
 		                     &vj->dests[n_dests]) != DANECID_OK) {
 			continue; /* not a TN: it cannot be bound to a PASSporT */
 		}
-		memcpy(vj->out.dest[vj->out.n_dest++], vj->dests[n_dests].digits,
-		       vj->dests[n_dests].len + 1);
 		n_dests++;
 	}
 	/* a called party that is not a TN fails the binding */
 	vj->c.n_dests = n_dests == rq->n_dest ? n_dests : 0;
 	vj->c.dests = vj->c.n_dests > 0 ? vj->dests : NULL;
+	vj->c.has_date = rq->has_time;
+	vj->c.date = rq->time;
 	if (rq->dialog != NULL) {
 		vj->dialog =
 		    strdup(rq->dialog); /* the caller's strings may go before the walk ends */

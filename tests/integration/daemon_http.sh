@@ -118,7 +118,7 @@ id=$(sign alice 12025550100 14155550100 --iat "$now" --origid "$(origid 1)")
 atis 12025550100 14155550100 "$id"
 verdict "legitimate call" TN-Validation-Passed 0 ok
 check "the response carries the CLI fields" grep -q \
-	'"reason":"ok","detail":"[^"]*","orig":"12025550100","dest":\["14155550100"\],"attest":"A","method":"dane","dnssec":"secure","prefix":"[0-9]*"}}$' \
+	'"reason":"ok","detail":"[^"]*","orig":"12025550100","dest":\["14155550100"\],"attest":"A","method":"dane","dnssec":"secure","prefix":"[0-9]*","identities":\[{"index":0,"ppt":"shaken",.*}\],"verified":\["12025550100"\],"rcd":null,"warnings":\[\]}}$' \
 	"$T/resp"
 cp "$T/req.json" "$T/first.json"
 
@@ -188,8 +188,8 @@ atis 12025550100 14155550100 "$id"
 n_requests=$((n_requests + 1))
 n_verdicts=$((n_verdicts + 1))
 check "two pipelined requests: both answered in order" \
-	test "$(grep -ao 'HTTP/1.1 200 OK\|"verstat":"[^"]*"\|^ok' "$T/resp" | tr '\n' ' ')" = \
-	'HTTP/1.1 200 OK "verstat":"TN-Validation-Passed" HTTP/1.1 200 OK ok '
+	test "$(grep -ao 'HTTP/1.1 200 OK\|{"verstat":"[^"]*"\|^ok' "$T/resp" | tr '\n' ' ')" = \
+	'HTTP/1.1 200 OK {"verstat":"TN-Validation-Passed" HTTP/1.1 200 OK ok '
 
 # ---- malformed requests ----------------------------------------------------------------------
 VR='{"verificationRequest":'
@@ -218,8 +218,12 @@ malformed "to.tn with 9 numbers" "verificationRequest.to.tn: must hold 1 to 8 nu
 	"${VR}{\"from\":{\"tn\":\"12025550100\"},\"to\":{\"tn\":[$nine]},\"identity\":\"x\"}}"
 malformed "to.tn[1] a number" "verificationRequest.to.tn[1]: not a string" \
 	"${VR}{\"from\":{\"tn\":\"12025550100\"},\"to\":{\"tn\":[\"14155550100\",5]},\"identity\":\"x\"}}"
-malformed "identity an array" "verificationRequest.identity: not a string" \
-	"${VR}{\"from\":{\"tn\":\"12025550100\"},\"to\":{\"tn\":[\"14155550100\"]},\"identity\":[\"x\"]}}"
+malformed "identity an array holding a number" "verificationRequest.identity[1]: not a string" \
+	"${VR}{\"from\":{\"tn\":\"12025550100\"},\"to\":{\"tn\":[\"14155550100\"]},\"identity\":[\"x\",5]}}"
+malformed "identity an empty array" "verificationRequest.identity: must hold 1 to 8 values" \
+	"${VR}{\"from\":{\"tn\":\"12025550100\"},\"to\":{\"tn\":[\"14155550100\"]},\"identity\":[]}}"
+malformed "identity an object" "verificationRequest.identity: not a string or an array" \
+	"${VR}{\"from\":{\"tn\":\"12025550100\"},\"to\":{\"tn\":[\"14155550100\"]},\"identity\":{}}}"
 malformed "time a string" "verificationRequest.time: not an integer" \
 	"${VR}{\"from\":{\"tn\":\"12025550100\"},\"to\":{\"tn\":[\"14155550100\"]},\"time\":\"now\"}}"
 malformed "duplicate key" "duplicate object key" \

@@ -127,9 +127,10 @@ sign() {
 		--origid 123e4567-e89b-12d3-a456-426614174000 "$@"
 }
 
-# json_field JSON FIELD: the value of a top-level field, as the JSON text of it.
+# json_field JSON FIELD: the value of a top-level field (its first occurrence: the top-level
+# fields come before the per-Identity ones), as the JSON text of it.
 json_field() {
-	printf '%s' "$1" | sed -n "s/.*\"$2\":\\(\"[^\"]*\"\\|[^,}]*\\).*/\\1/p"
+	printf '%s' "$1" | grep -o "\"$2\":\\(\"[^\"]*\"\\|[^,}]*\\)" | head -n 1 | sed "s/^\"$2\"://"
 }
 
 # expect NAME WANT_EXIT WANT_VERSTAT WANT_REASON WANT_SIP_CODE [FILE...]

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		const char *dest[] = {"+14155550100"};
 		const char *ids[] = {argv[5]};
 		char dialog[32];
-		struct danecid_request rq = {"+12025550100", dest, 1, ids, 1, dialog};
+		struct danecid_request rq = {"+12025550100", dest, 1, ids, 1, dialog, false, 0};
 
 		snprintf(dialog, sizeof(dialog), "dialog-%d", i);
 		if (danecid_verify_request_async(ctx, &rq, time(NULL), done, NULL) != DANECID_OK) {

@@ -282,6 +282,7 @@ static void sign_parse_base_and_div(void **state)
 	p.attest = 'C';
 	p.origid = "o/1";
 	p.x5u = "https://a.example/x/y.pem";
+	p.div = "+1 202 555 0188";
 	assert_int_equal(danecid_passport_sign(&p, test_key, &jws), DANECID_OK);
 	dot1 = strchr(jws, '.');
 	dot2 = strrchr(jws, '.');
@@ -291,13 +292,15 @@ static void sign_parse_base_and_div(void **state)
 	assert_string_equal(hdr, "{\"alg\":\"ES256\",\"ppt\":\"div\",\"typ\":\"passport\","
 	                         "\"x5u\":\"https://a.example/x/y.pem\"}");
 	assert_string_equal(claims, "{\"attest\":\"C\",\"dest\":{\"tn\":[\"12025550199\","
-	                            "\"12025550198\"]},\"iat\":-5,\"orig\":{\"tn\":"
-	                            "\"12025550100\"},\"origid\":\"o/1\"}");
+	                            "\"12025550198\"]},\"div\":{\"tn\":\"12025550188\"},"
+	                            "\"iat\":-5,\"orig\":{\"tn\":\"12025550100\"},"
+	                            "\"origid\":\"o/1\"}");
 	pp = parse_ok(jws);
 	assert_int_equal(pp->ppt, DANECID_PPT_DIV);
 	assert_int_equal(pp->attest, 'C');
 	assert_string_equal(pp->origid, "o/1");
 	assert_string_equal(danecid_ppt_name(pp->ppt), "div");
+	assert_string_equal(pp->div.digits, "12025550188");
 	danecid_passport_free(pp);
 	free(hdr);
 	free(claims);

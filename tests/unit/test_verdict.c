@@ -76,6 +76,9 @@ static void test_verstat_names(void **state)
 	assert_non_null(danecid_verstat_name((enum danecid_verstat)42));
 }
 
+/* The fields after prefix of a verdict without per-Identity detail. */
+#define NO_DETAIL ",\"identities\":[],\"verified\":[],\"rcd\":null,\"warnings\":[]}"
+
 static void base_verdict(struct danecid_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -113,7 +116,7 @@ static void test_json_passed(void **state)
 	                "\"detail\":\"signature verified under TLSA 3 1 0 at "
 	                "_stir.5.5.5.2.0.2.1.e164.test.\",\"orig\":\"12025550100\","
 	                "\"dest\":[\"12025550101\"],\"attest\":\"A\",\"method\":\"dane\","
-	                "\"dnssec\":\"secure\",\"prefix\":\"1202555\"}");
+	                "\"dnssec\":\"secure\",\"prefix\":\"1202555\"" NO_DETAIL);
 }
 
 static void test_json_no_validation(void **state)
@@ -128,13 +131,13 @@ static void test_json_no_validation(void **state)
 	assert_json(&v,
 	            "{\"verstat\":\"No-TN-Validation\",\"sip_code\":0,\"reason\":\"no-identity\","
 	            "\"detail\":\"no Identity header\",\"orig\":null,\"dest\":[],"
-	            "\"attest\":null,\"method\":null,\"dnssec\":null,\"prefix\":null}");
+	            "\"attest\":null,\"method\":null,\"dnssec\":null,\"prefix\":null" NO_DETAIL);
 	/* an empty detail is still a string */
 	v.detail[0] = '\0';
 	assert_json(&v,
 	            "{\"verstat\":\"No-TN-Validation\",\"sip_code\":0,\"reason\":\"no-identity\","
 	            "\"detail\":\"\",\"orig\":null,\"dest\":[],"
-	            "\"attest\":null,\"method\":null,\"dnssec\":null,\"prefix\":null}");
+	            "\"attest\":null,\"method\":null,\"dnssec\":null,\"prefix\":null" NO_DETAIL);
 }
 
 static void test_json_failed(void **state)
@@ -157,7 +160,7 @@ static void test_json_failed(void **state)
 	                "\"reason\":\"dnssec-bogus\",\"detail\":\"bogus answer for "
 	                "_stir.0.0.1.0.5.5.5.2.0.2.1.e164.test.\",\"orig\":\"12025550100\","
 	                "\"dest\":[\"12025550101\",\"442079460000\"],\"attest\":null,"
-	                "\"method\":\"dane\",\"dnssec\":\"bogus\",\"prefix\":null}");
+	                "\"method\":\"dane\",\"dnssec\":\"bogus\",\"prefix\":null" NO_DETAIL);
 	v.sip_code = 437;
 	v.reason = DANECID_R_ALG_UNSUPPORTED;
 	strcpy(v.detail, "alg RS256");
@@ -169,7 +172,7 @@ static void test_json_failed(void **state)
 	assert_json(&v, "{\"verstat\":\"TN-Validation-Failed\",\"sip_code\":437,"
 	                "\"reason\":\"alg-unsupported\",\"detail\":\"alg RS256\","
 	                "\"orig\":\"12025550100\",\"dest\":[],\"attest\":\"C\","
-	                "\"method\":\"x509\",\"dnssec\":null,\"prefix\":\"1\"}");
+	                "\"method\":\"x509\",\"dnssec\":null,\"prefix\":\"1\"" NO_DETAIL);
 }
 
 /* Each method and DNSSEC outcome has its SPEC §7 name. */
@@ -215,7 +218,7 @@ static void test_json_names(void **state)
 				         "{\"verstat\":\"No-TN-Validation\",\"sip_code\":0,"
 				         "\"reason\":\"dns-unavailable\",\"detail\":\"\","
 				         "\"orig\":null,\"dest\":[],\"attest\":%s,\"method\":%s,"
-				         "\"dnssec\":%s,\"prefix\":null}",
+				         "\"dnssec\":%s,\"prefix\":null" NO_DETAIL,
 				         attests[a].json, methods[i].json, dnssecs[k].json);
 				assert_json(&v, want);
 			}
@@ -226,8 +229,9 @@ static void test_json_names(void **state)
 /* The output is JSON with exactly the SPEC §7 fields, of the right types. */
 static void check_parsed(const struct danecid_verdict *v)
 {
-	static const char *const fields[] = {"verstat", "sip_code", "reason", "detail", "orig",
-	                                     "dest",    "attest",   "method", "dnssec", "prefix"};
+	static const char *const fields[] = {
+	    "verstat", "sip_code", "reason", "detail",     "orig",     "dest", "attest",
+	    "method",  "dnssec",   "prefix", "identities", "verified", "rcd",  "warnings"};
 	json_error_t jerr;
 	json_t *o, *x;
 	char *s = NULL;
@@ -356,13 +360,82 @@ static void test_json_escaping(void **state)
 	            "\"reason\":\"identity-malformed\","
 	            "\"detail\":\"header \\\"Identity\\\" ends in \\\\ and \\\\\\\"; tab\\there\","
 	            "\"orig\":null,\"dest\":[],\"attest\":null,\"method\":null,"
-	            "\"dnssec\":null,\"prefix\":null}");
+	            "\"dnssec\":null,\"prefix\":null" NO_DETAIL);
 	check_parsed(&v);
 	/* a detail that is only the characters needing escapes */
 	strcpy(v.detail, "\"\\\"\\");
 	check_parsed(&v);
 	strcpy(v.detail, "\x01\x1f\n");
 	check_parsed(&v);
+}
+
+/* Per-Identity outcomes, the verified chain, RCD and warnings, byte for byte. */
+static void test_json_identities(void **state)
+{
+	struct danecid_verdict v;
+	struct danecid_identity_verdict *a = &v.identities[0], *b = &v.identities[1];
+	struct danecid_identity_verdict *c = &v.identities[2];
+
+	(void)state;
+	base_verdict(&v);
+	v.verstat = DANECID_VERSTAT_PASSED;
+	v.reason = DANECID_R_OK;
+	strcpy(v.detail, "d");
+	strcpy(v.orig, "12025550100");
+	v.n_identities = 3;
+	a->verstat = DANECID_VERSTAT_PASSED;
+	a->reason = DANECID_R_OK;
+	strcpy(a->ppt, "shaken");
+	strcpy(a->detail, "a");
+	strcpy(a->signer, "12025550100");
+	strcpy(a->prefix, "12025550100");
+	a->dnssec = DANECID_DNSSEC_SECURE;
+	a->attest = 'A';
+	strcpy(a->rcd, "verified");
+	b->verstat = DANECID_VERSTAT_PASSED;
+	b->reason = DANECID_R_OK;
+	strcpy(b->ppt, "div");
+	strcpy(b->detail, "b");
+	strcpy(b->signer, "12025550188");
+	strcpy(b->div, "12025550188");
+	b->compact = false;
+	c->ignored = true;
+	c->reason = DANECID_R_NO_IDENTITY;
+	strcpy(c->ppt, "future");
+	c->compact = true;
+	v.n_verified = 2;
+	strcpy(v.verified[0], "12025550100");
+	strcpy(v.verified[1], "12025550188");
+	strcpy(v.rcd, "{\"nam\":\"Alice\",\"integrity\":\"signature-only\"}");
+	strcpy(v.warning, "w \"x\"");
+	assert_json(&v,
+	            "{\"verstat\":\"TN-Validation-Passed\",\"sip_code\":0,\"reason\":\"ok\","
+	            "\"detail\":\"d\",\"orig\":\"12025550100\",\"dest\":[],\"attest\":null,"
+	            "\"method\":null,\"dnssec\":null,\"prefix\":null,\"identities\":["
+	            "{\"index\":0,\"ppt\":\"shaken\",\"form\":\"full\",\"ignored\":false,"
+	            "\"verstat\":\"TN-Validation-Passed\",\"sip_code\":0,\"reason\":\"ok\","
+	            "\"detail\":\"a\",\"signer\":\"12025550100\",\"div\":null,\"attest\":\"A\","
+	            "\"dnssec\":\"secure\",\"prefix\":\"12025550100\",\"rcd\":\"verified\"},"
+	            "{\"index\":1,\"ppt\":\"div\",\"form\":\"full\",\"ignored\":false,"
+	            "\"verstat\":\"TN-Validation-Passed\",\"sip_code\":0,\"reason\":\"ok\","
+	            "\"detail\":\"b\",\"signer\":\"12025550188\",\"div\":\"12025550188\","
+	            "\"attest\":null,\"dnssec\":null,\"prefix\":null,\"rcd\":null},"
+	            "{\"index\":2,\"ppt\":\"future\",\"form\":\"compact\",\"ignored\":true,"
+	            "\"verstat\":\"No-TN-Validation\",\"sip_code\":0,\"reason\":\"no-identity\","
+	            "\"detail\":\"\",\"signer\":null,\"div\":null,\"attest\":null,"
+	            "\"dnssec\":null,\"prefix\":null,\"rcd\":null}],"
+	            "\"verified\":[\"12025550100\",\"12025550188\"],"
+	            "\"rcd\":{\"nam\":\"Alice\",\"integrity\":\"signature-only\"},"
+	            "\"warnings\":[\"w \\\"x\\\"\"]}");
+
+	/* an RCD text that is not a JSON object is left out, never passed on */
+	strcpy(v.rcd, "{\"nam\":");
+	v.n_identities = 0;
+	v.n_verified = 0;
+	v.warning[0] = '\0';
+	assert_json(&v, "{\"verstat\":\"TN-Validation-Passed\",\"sip_code\":0,\"reason\":\"ok\","
+	                "\"detail\":\"d\",\"orig\":\"12025550100\",\"dest\":[],\"attest\":null,"
+	                "\"method\":null,\"dnssec\":null,\"prefix\":null" NO_DETAIL);
 }
 
 int main(void)
@@ -372,7 +445,7 @@ int main(void)
 	    cmocka_unit_test(test_json_passed),   cmocka_unit_test(test_json_no_validation),
 	    cmocka_unit_test(test_json_failed),   cmocka_unit_test(test_json_names),
 	    cmocka_unit_test(test_json_parses),   cmocka_unit_test(test_json_dest_bounds),
-	    cmocka_unit_test(test_json_escaping),
+	    cmocka_unit_test(test_json_escaping), cmocka_unit_test(test_json_identities),
 	};
 
 	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
