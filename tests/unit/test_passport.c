@@ -1158,11 +1158,154 @@ static void wycheproof_jws(void **state)
 	json_decref(root);
 }
 
+/* The compact form (RFC 8225 §7): signed over the full claims, sent without them, rebuilt from
+ * the request. */
+static void compact_form(void **state)
+{
+	const char *dest[] = {"14155550100"};
+	struct danecid_sign_params p = {
+	    .orig = "12025550100",
+	    .dest = dest,
+	    .n_dest = 1,
+	    .iat = 1790000000,
+	    .ppt = DANECID_PPT_BASE,
+	    .compact = true,
+	};
+	struct danecid_tn o = tn("12025550100"), d = tn("14155550100"), other = tn("14155550101");
+	struct danecid_compact_claims cc = {&o, &d, 1790000000};
+	struct danecid_passport *pp = NULL;
+	enum danecid_reason why = DANECID_R_OK;
+	char err[256];
+	char *jws = NULL, *full = NULL;
+
+	(void)state;
+	assert_int_equal(danecid_passport_sign(&p, test_key, &jws), DANECID_OK);
+	assert_non_null(strstr(jws, ".."));
+	assert_true(danecid_jws_is_compact(jws, strlen(jws)));
+	assert_int_equal(
+	    danecid_passport_parse_compact(jws, strlen(jws), &cc, &pp, &why, err, sizeof(err)),
+	    DANECID_OK);
+	assert_true(pp->compact);
+	assert_int_equal(pp->iat, 1790000000);
+	assert_string_equal(pp->claims, "{\"dest\":{\"tn\":[\"14155550100\"]},\"iat\":1790000000,"
+	                                "\"orig\":{\"tn\":\"12025550100\"}}");
+	assert_int_equal(danecid_passport_verify_sig(pp, test_key), 1);
+	danecid_passport_free(pp);
+	pp = NULL;
+
+	/* rebuilt for another Date or another called number: the signature does not verify */
+	cc.iat = 1790000001;
+	assert_int_equal(
+	    danecid_passport_parse_compact(jws, strlen(jws), &cc, &pp, &why, err, sizeof(err)),
+	    DANECID_OK);
+	assert_int_equal(danecid_passport_verify_sig(pp, test_key), 0);
+	danecid_passport_free(pp);
+	pp = NULL;
+	cc.iat = 1790000000;
+	cc.dest = &other;
+	assert_int_equal(
+	    danecid_passport_parse_compact(jws, strlen(jws), &cc, &pp, &why, err, sizeof(err)),
+	    DANECID_OK);
+	assert_int_equal(danecid_passport_verify_sig(pp, test_key), 0);
+	danecid_passport_free(pp);
+	pp = NULL;
+
+	/* without the request it cannot be rebuilt; the full parser refuses an empty payload */
+	assert_int_equal(
+	    danecid_passport_parse_compact(jws, strlen(jws), NULL, &pp, &why, err, sizeof(err)),
+	    DANECID_ERR_MALFORMED);
+	assert_int_equal(why, DANECID_R_IDENTITY_MALFORMED);
+	assert_null(pp);
+	assert_int_equal(danecid_passport_parse(jws, strlen(jws), &pp, &why, err, sizeof(err)),
+	                 DANECID_ERR_MALFORMED);
+	free(jws);
+	jws = NULL;
+
+	/* a full form through parse_compact is parsed as it is; a shaken one made compact fails */
+	p.compact = false;
+	p.ppt = DANECID_PPT_SHAKEN;
+	p.attest = 'A';
+	cc.dest = &d;
+	assert_int_equal(danecid_passport_sign(&p, test_key, &full), DANECID_OK);
+	assert_false(danecid_jws_is_compact(full, strlen(full)));
+	assert_int_equal(
+	    danecid_passport_parse_compact(full, strlen(full), &cc, &pp, &why, err, sizeof(err)),
+	    DANECID_OK);
+	assert_false(pp->compact);
+	assert_int_equal(pp->ppt, DANECID_PPT_SHAKEN);
+	danecid_passport_free(pp);
+	pp = NULL;
+	memmove(strchr(full, '.') + 1, strrchr(full, '.'), strlen(strrchr(full, '.')) + 1);
+	assert_true(danecid_jws_is_compact(full, strlen(full)));
+	assert_int_equal(
+	    danecid_passport_parse_compact(full, strlen(full), &cc, &pp, &why, err, sizeof(err)),
+	    DANECID_ERR_MALFORMED);
+	assert_string_equal(err,
+	                    "compact form: claims attest is missing (required for ppt shaken)");
+	free(full);
+
+	/* compact is for the base type only, without extra claims */
+	p.compact = true;
+	assert_int_equal(danecid_passport_sign(&p, test_key, &jws), DANECID_ERR_INVAL);
+	assert_false(danecid_jws_is_compact("a.b.c", 5));
+	assert_true(danecid_jws_is_compact("a..", 3)); /* the empty signature fails later */
+	assert_false(danecid_jws_is_compact("a...c", 5));
+	assert_false(danecid_jws_is_compact("", 0));
+}
+
+/* div.tn (RFC 8946) belongs to ppt div, and only there; ppt names. */
+static void div_claim_and_ppt_names(void **state)
+{
+	const char *dest[] = {"14155550100"};
+	struct danecid_sign_params p = {
+	    .orig = "12025550100",
+	    .dest = dest,
+	    .n_dest = 1,
+	    .iat = 1,
+	    .ppt = DANECID_PPT_DIV,
+	};
+	enum danecid_ppt ppt = DANECID_PPT_BASE;
+	char *jws = NULL;
+
+	(void)state;
+	/* a div PASSporT without div, and a div claim on another type, cannot be signed */
+	assert_int_equal(danecid_passport_sign(&p, test_key, &jws), DANECID_ERR_INVAL);
+	p.ppt = DANECID_PPT_BASE;
+	p.div = "12025550188";
+	assert_int_equal(danecid_passport_sign(&p, test_key, &jws), DANECID_ERR_INVAL);
+	/* nor parsed */
+	expect_fail("eyJhbGciOiJFUzI1NiIsInBwdCI6ImRpdiIsInR5cCI6InBhc3Nwb3J0In0."
+	            "eyJkZXN0Ijp7InRuIjpbIjEiXX0sImlhdCI6MSwib3JpZyI6eyJ0biI6IjIifX0."
+	            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	            "AAAAAAAA",
+	            DANECID_ERR_MALFORMED, DANECID_R_IDENTITY_MALFORMED,
+	            "claims div is missing or not an object (required for ppt div)");
+	expect_fail("eyJhbGciOiJFUzI1NiIsInR5cCI6InBhc3Nwb3J0In0."
+	            "eyJkZXN0Ijp7InRuIjpbIjEiXX0sImRpdiI6eyJ0biI6IjMifSwiaWF0IjoxLCJvcmlnIjp7InRuIj"
+	            "oiMiJ9fQ."
+	            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	            "AAAAAAAA",
+	            DANECID_ERR_MALFORMED, DANECID_R_IDENTITY_MALFORMED,
+	            "claims div is only allowed with ppt div");
+	assert_int_equal(danecid_ppt_from_name("shaken", 6, &ppt), DANECID_OK);
+	assert_int_equal(ppt, DANECID_PPT_SHAKEN);
+	assert_int_equal(danecid_ppt_from_name("div", 3, &ppt), DANECID_OK);
+	assert_int_equal(ppt, DANECID_PPT_DIV);
+	assert_int_equal(danecid_ppt_from_name("rcd", 3, &ppt), DANECID_OK);
+	assert_int_equal(ppt, DANECID_PPT_RCD);
+	assert_string_equal(danecid_ppt_name(DANECID_PPT_RCD), "rcd");
+	assert_int_equal(danecid_ppt_from_name("SHAKEN", 6, &ppt), DANECID_ERR_UNSUPPORTED);
+	assert_int_equal(danecid_ppt_from_name("shake", 5, &ppt), DANECID_ERR_UNSUPPORTED);
+	assert_int_equal(danecid_ppt_from_name("", 0, &ppt), DANECID_ERR_UNSUPPORTED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(sign_parse_shaken),
 	    cmocka_unit_test(sign_parse_base_and_div),
+	    cmocka_unit_test(compact_form),
+	    cmocka_unit_test(div_claim_and_ppt_names),
 	    cmocka_unit_test(sign_random_origid),
 	    cmocka_unit_test(sign_rejects),
 	    cmocka_unit_test(malformed_json),
