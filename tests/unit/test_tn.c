@@ -64,6 +64,11 @@ static const struct row canon_rows[] = {
 };
 
 static const struct row uri_rows[] = {
+    /* withheld callers (RFC 3323 §4.1.1.3): never a TN; the caller is then the PAI */
+    {"sip:anonymous@anonymous.invalid", 0, true, NOT_TN, NULL},
+    {"\"Anonymous\" <sip:anonymous@anonymous.invalid>", 0, true, NOT_TN, NULL},
+    {"sip:+1(202)555-0100@example.net;user=phone", 0, false, OK, "12025550100"},
+    {"sip:+1202555010012345@example.net;user=phone", 0, false, TOO_LONG, NULL},
     /* tel: */
     {"tel:+1-202-555-0100", 0, false, OK, "12025550100"},
     {"tel:+1.202.555.0100", 0, false, OK, "12025550100"},
