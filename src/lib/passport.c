@@ -417,7 +417,7 @@ static int check_claims(const json_t *claims, struct danecid_passport *pp, char 
 		goto out;
 	}
 
-	/* RFC 8946 §3: a div PASSporT names the diverting number in div.tn */
+	/* RFC 8946 §3: a div PASSporT names the diverting number in div.tn, and carries no opt */
 	div = json_object_get(claims, "div");
 	if (pp->ppt == DANECID_PPT_DIV) {
 		if (!json_is_object(div)) {
@@ -431,8 +431,21 @@ static int check_claims(const json_t *claims, struct danecid_passport *pp, char 
 		                  errlen)) != DANECID_OK) {
 			goto out;
 		}
+		if (json_object_get(claims, "opt") != NULL) {
+			danecid_errf(errbuf, errlen, "claims opt is not allowed with ppt div");
+			r = DANECID_ERR_MALFORMED;
+			goto out;
+		}
 	} else if (div != NULL) {
 		danecid_errf(errbuf, errlen, "claims div is only allowed with ppt div");
+		r = DANECID_ERR_MALFORMED;
+		goto out;
+	}
+	/* RFC 9795 §8: an rcd PASSporT carries Rich Call Data */
+	if (pp->ppt == DANECID_PPT_RCD && json_object_get(claims, "rcd") == NULL &&
+	    json_object_get(claims, "crn") == NULL) {
+		danecid_errf(errbuf, errlen,
+		             "claims have neither rcd nor crn (required for ppt rcd)");
 		r = DANECID_ERR_MALFORMED;
 		goto out;
 	}

@@ -11,7 +11,7 @@
  *      identifiers (tel: ...); not both jcd and jcl; every content URI is
  *      recorded with its JSON pointer;
  *   4. "rcdi" (§5.2): an object mapping JSON pointers (RFC 6901) into rcd to
- *      "sha256-"/"sha384-"/"sha512-" digests in padded base64 of the exact
+ *      "sha256-"/"sha384-"/"sha512-" digests in base64 (padding optional) of the exact
  *      length; each pointer resolves to a content URI (or, "/jcl/...", into the
  *      jCard jcl references, which is not here); a data: URI's decoded content
  *      is hashed and compared; every recorded content URI has an entry;
@@ -390,7 +390,7 @@ out:
 
 /*
  * Parse an rcdi digest string: "sha256-", "sha384-" or "sha512-" followed by
- * canonical padded base64 of exactly the digest length.
+ * canonical base64 of exactly the digest length, with or without its padding.
  * @param md receives the hash; dig, diglen the digest (dig holds EVP_MAX_MD_SIZE).
  * @return DANECID_OK or DANECID_ERR_MALFORMED.
  */
@@ -414,8 +414,19 @@ static int digest_parse(const char *s, size_t len, const EVP_MD **md, uint8_t *d
 		if (len < plen || memcmp(s, algs[i].prefix, plen) != 0) {
 			continue;
 		}
-		if (len - plen != (algs[i].size + 2) / 3 * 4 ||
-		    b64_decode(s + plen, len - plen, buf, &n) != DANECID_OK || n != algs[i].size) {
+		size_t padded = (algs[i].size + 2) / 3 * 4, bare = (algs[i].size * 4 + 2) / 3;
+		char text[(EVP_MAX_MD_SIZE + 2) / 3 * 4];
+
+		/* RFC 9795 §6's examples leave the padding out; RFC 4648 §4 puts it in: both */
+		if (len - plen == bare && bare < padded) {
+			memcpy(text, s + plen, bare);
+			memset(text + bare, '=', padded - bare);
+		} else if (len - plen == padded) {
+			memcpy(text, s + plen, padded);
+		} else {
+			return DANECID_ERR_MALFORMED;
+		}
+		if (b64_decode(text, padded, buf, &n) != DANECID_OK || n != algs[i].size) {
 			return DANECID_ERR_MALFORMED;
 		}
 		memcpy(dig, buf, n);

@@ -351,10 +351,13 @@ static bool date_ok(const danecid_ctx *ctx, const struct call *c, const struct d
 	return true;
 }
 
-/* The checks of one Identity header that need no DNS. On DANECID_OK, either v holds the
- * verdict (*ppp stays NULL) or *ppp receives the parsed PASSporT that awaits the walk. */
+/* The checks of one Identity header that need no DNS. On DANECID_OK, *ppp receives the
+ * PASSporT when it could be parsed (NULL otherwise), and *ready says whether it passed every
+ * check here and awaits the walk; when not, v holds its verdict. A PASSporT that failed here
+ * is kept all the same: a chain that would run through it names its failure (chain_reaches). */
 static int pre_identity(danecid_ctx *ctx, const struct call *c, const struct danecid_identity *id,
-                        time_t now, struct danecid_verdict *v, struct danecid_passport **ppp)
+                        time_t now, struct danecid_verdict *v, struct danecid_passport **ppp,
+                        bool *ready)
 {
 	const struct danecid_tn *orig = c->orig;
 	struct danecid_passport *pp = NULL;
@@ -363,6 +366,7 @@ static int pre_identity(danecid_ctx *ctx, const struct call *c, const struct dan
 	char err[200] = "";
 	int r = DANECID_ERR_INTERNAL;
 
+	*ready = false;
 	if (id->alg != NULL && strcmp(id->alg, "ES256") != 0) {
 		danecid_verdict_set(v, DANECID_R_ALG_UNSUPPORTED,
 		                    "Identity alg=%.32s, only ES256 is supported", id->alg);
@@ -434,9 +438,12 @@ static int pre_identity(danecid_ctx *ctx, const struct call *c, const struct dan
 		                    "the called party is not a telephone number");
 		goto out;
 	}
-	*ppp = pp; /* to the walk; dest is judged with the whole chain (chain_reaches) */
-	pp = NULL;
+	*ready = true; /* to the walk; dest is judged with the whole chain (chain_reaches) */
 out:
+	if (r == DANECID_OK) {
+		*ppp = pp;
+		pp = NULL;
+	}
 	danecid_passport_free(pp);
 	return r;
 }
@@ -1136,6 +1143,7 @@ static void vjob_run(struct vjob *vj)
 	signer_add(vj, &vj->orig); /* signer 0: the caller (for unsigned calls too) */
 	for (size_t i = 0; i < vj->n_ids; i++) {
 		struct danecid_passport *pp = NULL;
+		bool ready = false;
 
 		vj->v[i] = vj->out;
 		vj->state[i] = ID_DONE;
@@ -1148,15 +1156,15 @@ static void vjob_run(struct vjob *vj)
 			continue;
 		}
 		evaluated++;
-		r = pre_identity(vj->ctx, &vj->c, &vj->ids[i], vj->now, &vj->v[i], &pp);
+		r = pre_identity(vj->ctx, &vj->c, &vj->ids[i], vj->now, &vj->v[i], &pp, &ready);
 		if (r != DANECID_OK) {
 			fail_closed(&vj->v[i], r);
 			continue;
 		}
-		if (pp == NULL) {
+		vj->pp[i] = pp;
+		if (!ready) {
 			continue;
 		}
-		vj->pp[i] = pp;
 		vj->signer_of[i] =
 		    signer_add(vj, pp->ppt == DANECID_PPT_DIV ? &pp->div : &pp->orig);
 		vj->state[i] = ID_WALK;

@@ -46,7 +46,7 @@ stir_cases() {
 	good=$(sign alice 12025550100 14155550100)
 	invite "$T/ppt-param-mismatch" $ALICE $BOB "Identity: ${good%;ppt=shaken};ppt=div"
 	want "Identity ppt=div on a shaken PASSporT" 1 TN-Validation-Failed identity-malformed 438 \
-		"$T/ppt-param-mismatch" '"identities":[{"index":0,"ppt":"div"'
+		"$T/ppt-param-mismatch" '"identities":[{"index":0,"ppt":"shaken"'
 
 	invite "$T/ppt-param-absent" $ALICE $BOB "Identity: ${good%;ppt=shaken}"
 	want "Identity without ppt on a shaken PASSporT" 1 TN-Validation-Failed \
@@ -142,6 +142,13 @@ stir_cases() {
 		"Identity: $shaken_fwd" "Identity: $div"
 	want "div.tn not among the SHAKEN dest numbers" 1 TN-Validation-Failed dest-mismatch 438 \
 		"$T/div-broken-chain"
+
+	shaken_fwd=$(sign alice 12025550100 $FWD --origid 00000000-0000-4000-8000-000000000017)
+	div=$(sign carrier 12025550100 14155550100 --ppt div --div $FWD --iat $((NOW - 120)))
+	invite "$T/div-stale" $ALICE $BOB "$(hi "$H_FWD" "$BOB")" \
+		"Identity: $shaken_fwd" "Identity: $div"
+	want "a stale div PASSporT: the chain fails with its reason" 1 TN-Validation-Failed stale 403 \
+		"$T/div-stale"
 
 	div=$(sign carrier 12025550100 14155550100 --ppt div --div $FWD --iat $((NOW + 4)))
 	invite "$T/div-alone" $ALICE $BOB "$(hi "$H_FWD" "$BOB")" "Identity: $div"

@@ -1287,6 +1287,27 @@ static void div_claim_and_ppt_names(void **state)
 	            "AAAAAAAA",
 	            DANECID_ERR_MALFORMED, DANECID_R_IDENTITY_MALFORMED,
 	            "claims div is only allowed with ppt div");
+	/* RFC 9795 §8: an rcd PASSporT with neither rcd nor crn */
+	p.div = NULL;
+	p.ppt = DANECID_PPT_RCD;
+	assert_int_equal(danecid_passport_sign(&p, test_key, &jws), DANECID_OK);
+	expect_fail(jws, DANECID_ERR_MALFORMED, DANECID_R_IDENTITY_MALFORMED,
+	            "claims have neither rcd nor crn (required for ppt rcd)");
+	free(jws);
+	jws = NULL;
+	p.extra_claims = "{\"crn\":\"Lunch\"}";
+	assert_int_equal(danecid_passport_sign(&p, test_key, &jws), DANECID_OK);
+	danecid_passport_free(parse_ok(jws));
+	free(jws);
+	jws = NULL;
+	/* a div PASSporT carries no opt (RFC 8946 §6) */
+	p.ppt = DANECID_PPT_DIV;
+	p.div = "12025550188";
+	p.extra_claims = "{\"opt\":\"x\"}";
+	assert_int_equal(danecid_passport_sign(&p, test_key, &jws), DANECID_OK);
+	expect_fail(jws, DANECID_ERR_MALFORMED, DANECID_R_IDENTITY_MALFORMED,
+	            "claims opt is not allowed with ppt div");
+	free(jws);
 	assert_int_equal(danecid_ppt_from_name("shaken", 6, &ppt), DANECID_OK);
 	assert_int_equal(ppt, DANECID_PPT_SHAKEN);
 	assert_int_equal(danecid_ppt_from_name("div", 3, &ppt), DANECID_OK);

@@ -300,9 +300,16 @@ static const struct row rows[] = {
      "{\"rcd\":{\"nam\":\"Q\",\"icn\":\"" ICON "\"},"
      "\"rcdi\":{\"/icn\":\"sha256:TEtqO+ExSrhhOL70MU3eAi5gCWDYaJosj4YxgC0g2rY=\"}}",
      0, INVALID, "not a sha256-/sha384-/sha512- base64 digest"},
+    /* RFC 9795 §6's examples write digests without padding */
     {"digest unpadded",
      "{\"rcd\":{\"nam\":\"Q\",\"icn\":\"" ICON "\"},"
      "\"rcdi\":{\"/icn\":\"sha256-TEtqO+ExSrhhOL70MU3eAi5gCWDYaJosj4YxgC0g2rY\"}}",
+     0, VERIFIED,
+     "{\"nam\":\"Q\",\"icn\":\"" ICON "\",\"rcdi\":{\"/icn\":\"sha256-"
+     "TEtqO+ExSrhhOL70MU3eAi5gCWDYaJosj4YxgC0g2rY\"},\"integrity\":\"rcdi\"}"},
+    {"digest unpadded, one character short",
+     "{\"rcd\":{\"nam\":\"Q\",\"icn\":\"" ICON "\"},"
+     "\"rcdi\":{\"/icn\":\"sha256-TEtqO+ExSrhhOL70MU3eAi5gCWDYaJosj4YxgC0g2r\"}}",
      0, INVALID, "not a sha256-/sha384-/sha512- base64 digest"},
     {"digest base64url",
      "{\"rcd\":{\"nam\":\"Q\",\"icn\":\"" ICON "\"},"
