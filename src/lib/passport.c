@@ -61,27 +61,6 @@ static bool json_str_is(const json_t *v, const char *lit)
 	       memcmp(json_string_value(v), lit, n) == 0;
 }
 
-/* The 6-bit value of a base64url character, or -1. */
-static int b64url_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z') {
-		return c - 'A';
-	}
-	if (c >= 'a' && c <= 'z') {
-		return c - 'a' + 26;
-	}
-	if (c >= '0' && c <= '9') {
-		return c - '0' + 52;
-	}
-	if (c == '-') {
-		return 62;
-	}
-	if (c == '_') {
-		return 63;
-	}
-	return -1;
-}
-
 int danecid_b64url_decode(const char *p, size_t len, uint8_t *out, size_t *outlen)
 {
 	uint32_t acc = 0;
@@ -92,7 +71,7 @@ int danecid_b64url_decode(const char *p, size_t len, uint8_t *out, size_t *outle
 		return DANECID_ERR_MALFORMED;
 	}
 	for (i = 0; i < len; i++) {
-		if ((v = b64url_value((unsigned char)p[i])) < 0) {
+		if ((v = danecid_b64_value((unsigned char)p[i], true)) < 0) {
 			return DANECID_ERR_MALFORMED;
 		}
 		acc = (acc << 6) | (uint32_t)v;

@@ -157,42 +157,6 @@ static bool uri_char(unsigned char c)
 	return c != '\0' && strchr("-._~:/?#[]@!$&'()*+,;=%", c) != NULL;
 }
 
-/* The 4-bit value of a hex digit, or -1. */
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
-/* The 6-bit value of a standard base64 character, or -1. */
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z') {
-		return c - 'A';
-	}
-	if (c >= 'a' && c <= 'z') {
-		return c - 'a' + 26;
-	}
-	if (c >= '0' && c <= '9') {
-		return c - '0' + 52;
-	}
-	if (c == '+') {
-		return 62;
-	}
-	if (c == '/') {
-		return 63;
-	}
-	return -1;
-}
-
 /*
  * Decode canonical standard base64 with padding (RFC 4648 §4): a multiple of
  * four characters, '=' only as the last one or two, unused bits zero.
@@ -215,7 +179,7 @@ static int b64_decode(const char *p, size_t len, uint8_t *out, size_t *outlen)
 	for (i = 0; i < len; i++) {
 		if (i >= len - pad) {
 			v = 0; /* a pad character; its bits are checked below */
-		} else if ((v = b64_value((unsigned char)p[i])) < 0) {
+		} else if ((v = danecid_b64_value((unsigned char)p[i], false)) < 0) {
 			return DANECID_ERR_MALFORMED;
 		}
 		acc = (acc << 6) | (uint32_t)v;
@@ -302,8 +266,9 @@ static int data_uri_split(const char *s, size_t len, const char **data, size_t *
 		}
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			if (p[i] == '%' && (i + 2 >= n || hex_value((unsigned char)p[i + 1]) < 0 ||
-			                    hex_value((unsigned char)p[i + 2]) < 0)) {
+			if (p[i] == '%' &&
+			    (i + 2 >= n || danecid_hex_value((unsigned char)p[i + 1]) < 0 ||
+			     danecid_hex_value((unsigned char)p[i + 2]) < 0)) {
 				return DANECID_ERR_MALFORMED;
 			}
 		}
@@ -371,8 +336,9 @@ static int data_uri_content(const char *s, size_t len, uint8_t **out, size_t *ou
 	} else {
 		for (size_t i = 0; i < data_len; i++) {
 			if (data[i] == '%') {
-				buf[n++] = (uint8_t)(hex_value((unsigned char)data[i + 1]) << 4 |
-				                     hex_value((unsigned char)data[i + 2]));
+				buf[n++] =
+				    (uint8_t)(danecid_hex_value((unsigned char)data[i + 1]) << 4 |
+				              danecid_hex_value((unsigned char)data[i + 2]));
 				i += 2;
 			} else {
 				buf[n++] = (uint8_t)data[i];

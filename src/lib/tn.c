@@ -6,6 +6,7 @@
 #include <danecid/error.h>
 
 #include "tn.h"
+#include "util.h"
 
 /* Canonicalization state: characters are fed one by one (already percent-decoded), so a URI
  * user part never needs a scratch buffer. */
@@ -25,20 +26,6 @@ static bool is_ws(char c)
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
 }
 
 static char lower(char c)
@@ -101,10 +88,12 @@ static bool escapes_ok(const char *p, size_t len)
 		if (p[i] != '%') {
 			continue;
 		}
-		if (i + 2 >= len || hex_value(p[i + 1]) < 0 || hex_value(p[i + 2]) < 0) {
+		if (i + 2 >= len || danecid_hex_value((unsigned char)p[i + 1]) < 0 ||
+		    danecid_hex_value((unsigned char)p[i + 2]) < 0) {
 			return false;
 		}
-		if (hex_value(p[i + 1]) == 0 && hex_value(p[i + 2]) == 0) {
+		if (danecid_hex_value((unsigned char)p[i + 1]) == 0 &&
+		    danecid_hex_value((unsigned char)p[i + 2]) == 0) {
 			return false;
 		}
 		i += 2;
@@ -118,7 +107,8 @@ static char decode_at(const char *p, size_t *i)
 	char c = p[*i];
 
 	if (c == '%') {
-		c = (char)(hex_value(p[*i + 1]) * 16 + hex_value(p[*i + 2]));
+		c = (char)(danecid_hex_value((unsigned char)p[*i + 1]) * 16 +
+		           danecid_hex_value((unsigned char)p[*i + 2]));
 		*i += 3;
 	} else {
 		*i += 1;

@@ -73,3 +73,37 @@ int danecid_addr_parse(const char *s, int default_port, struct sockaddr_storage 
 	}
 	return DANECID_ERR_CONFIG;
 }
+
+int danecid_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+int danecid_b64_value(unsigned char c, bool url)
+{
+	if (c >= 'A' && c <= 'Z') {
+		return c - 'A';
+	}
+	if (c >= 'a' && c <= 'z') {
+		return c - 'a' + 26;
+	}
+	if (c >= '0' && c <= '9') {
+		return c - '0' + 52;
+	}
+	if (c == (url ? '-' : '+')) {
+		return 62;
+	}
+	if (c == (url ? '_' : '/')) {
+		return 63;
+	}
+	return -1;
+}

@@ -2,6 +2,7 @@
 #ifndef DANECID_UTIL_H
 #define DANECID_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -24,5 +25,14 @@ void danecid_errf(char *errbuf, size_t errlen, const char *fmt, ...)
  */
 int danecid_addr_parse(const char *s, int default_port, struct sockaddr_storage *ss,
                        socklen_t *sslen);
+
+/** The 4-bit value of a hex digit (either case), or -1. */
+int danecid_hex_value(unsigned char c);
+
+/**
+ * The 6-bit value of a base64 character (RFC 4648): the standard alphabet
+ * ('+', '/') or, with url, the base64url one ('-', '_'). -1 for any other.
+ */
+int danecid_b64_value(unsigned char c, bool url);
 
 #endif

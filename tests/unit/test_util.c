@@ -94,11 +94,35 @@ static void test_addr_table(void **state)
 	    DANECID_ERR_CONFIG);
 }
 
+/* Every byte against the RFC 4648 alphabets and the hex digits. */
+static void test_digit_values(void **state)
+{
+	static const char std[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char url[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char hex[] = "0123456789abcdef";
+
+	(void)state;
+	for (int c = 0; c < 256; c++) {
+		const char *s = c != 0 ? strchr(std, c) : NULL;
+		const char *u = c != 0 ? strchr(url, c) : NULL;
+		const char *h = c != 0 ? strchr(hex, c >= 'A' && c <= 'F' ? c + 32 : c) : NULL;
+
+		assert_int_equal(danecid_b64_value((unsigned char)c, false),
+		                 s ? (int)(s - std) : -1);
+		assert_int_equal(danecid_b64_value((unsigned char)c, true),
+		                 u ? (int)(u - url) : -1);
+		assert_int_equal(danecid_hex_value((unsigned char)c), h ? (int)(h - hex) : -1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_errf),
 	    cmocka_unit_test(test_addr_table),
+	    cmocka_unit_test(test_digit_values),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
