@@ -37,9 +37,6 @@
 #include "rcd.h"
 #include "util.h"
 
-/** Longest attacker-controlled string quoted in an error message. */
-#define QUOTE_MAX 40
-
 /** Room for a JSON pointer written by this file: "/jcd/1/" and two size_t. */
 #define WHERE_MAX 56
 
@@ -65,23 +62,6 @@ struct rcd_state {
 	char *errbuf;
 	size_t errlen;
 };
-
-/* Copy an untrusted string for an error message: printable ASCII only, bounded. */
-static void quote(const char *s, size_t len, char buf[QUOTE_MAX + 4])
-{
-	size_t i, n = len < QUOTE_MAX ? len : QUOTE_MAX;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		buf[i] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
-	}
-	if (len > n) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-}
 
 /* Whether UTF-8 text is free of C0 controls, DEL and C1 controls (U+0080..U+009F). */
 static bool text_ok(const char *s, size_t len)
@@ -496,7 +476,7 @@ static int add_uri(struct rcd_state *rs, const json_t *v, const char *where)
  */
 static int check_content_uri(struct rcd_state *rs, const json_t *v, const char *where)
 {
-	char q[QUOTE_MAX + 4];
+	char q[DANECID_QUOTE_SIZE];
 	enum uri_kind k;
 
 	if (!json_is_string(v)) {
@@ -505,7 +485,7 @@ static int check_content_uri(struct rcd_state *rs, const json_t *v, const char *
 	}
 	k = uri_classify(json_string_value(v), json_string_length(v));
 	if (k != URI_HTTPS && k != URI_DATA) {
-		quote(json_string_value(v), json_string_length(v), q);
+		danecid_quote(json_string_value(v), json_string_length(v), q);
 		danecid_errf(rs->errbuf, rs->errlen,
 		             "rcd %s \"%s\" is not an https: or well-formed data: URI", where, q);
 		return DANECID_ERR_MALFORMED;
@@ -522,7 +502,7 @@ static int check_content_uri(struct rcd_state *rs, const json_t *v, const char *
 static int check_jcd(struct rcd_state *rs, const json_t *jcd)
 {
 	const json_t *props, *prop, *v;
-	char where[WHERE_MAX], q[QUOTE_MAX + 4];
+	char where[WHERE_MAX], q[DANECID_QUOTE_SIZE];
 	size_t i, j;
 	int r;
 
@@ -566,7 +546,7 @@ static int check_jcd(struct rcd_state *rs, const json_t *jcd)
 			case URI_IDENT:
 				break;
 			default:
-				quote(json_string_value(v), json_string_length(v), q);
+				danecid_quote(json_string_value(v), json_string_length(v), q);
 				danecid_errf(rs->errbuf, rs->errlen,
 				             "rcd jcd %s \"%s\" is not an allowed URI", where, q);
 				return DANECID_ERR_MALFORMED;
@@ -668,7 +648,7 @@ static int check_rcdi(struct rcd_state *rs, const json_t *rcd, const json_t *rcd
 	const json_t *v, *target;
 	const EVP_MD *md;
 	uint8_t dig[EVP_MAX_MD_SIZE];
-	char q[QUOTE_MAX + 4];
+	char q[DANECID_QUOTE_SIZE];
 	size_t diglen, klen, i;
 	bool in_jcl;
 	enum uri_kind k;
@@ -684,7 +664,7 @@ static int check_rcdi(struct rcd_state *rs, const json_t *rcd, const json_t *rcd
 	}
 	json_object_keylen_foreach((json_t *)rcdi, key, klen, v)
 	{
-		quote(key, klen, q);
+		danecid_quote(key, klen, q);
 		if (!json_is_string(v) || digest_parse(json_string_value(v), json_string_length(v),
 		                                       &md, dig, &diglen) != DANECID_OK) {
 			danecid_errf(rs->errbuf, rs->errlen,
@@ -800,7 +780,7 @@ static int rcd_eval(struct rcd_state *rs, const char *claims, size_t len,
 	json_t *root = NULL;
 	const json_t *rcd, *rcdi, *crn;
 	json_error_t jerr;
-	char q[QUOTE_MAX + 4];
+	char q[DANECID_QUOTE_SIZE];
 
 	if (len == 0) {
 		danecid_errf(rs->errbuf, rs->errlen, "claims are empty");
@@ -820,7 +800,7 @@ static int rcd_eval(struct rcd_state *rs, const char *claims, size_t len,
 			danecid_errf(rs->errbuf, rs->errlen, "duplicate key in claims");
 			r = DANECID_ERR_MALFORMED;
 		} else {
-			quote(jerr.text, strlen(jerr.text), q);
+			danecid_quote(jerr.text, strlen(jerr.text), q);
 			danecid_errf(rs->errbuf, rs->errlen, "claims are not valid JSON: %s", q);
 			r = DANECID_ERR_MALFORMED;
 		}

@@ -107,3 +107,19 @@ int danecid_b64_value(unsigned char c, bool url)
 	}
 	return -1;
 }
+
+void danecid_quote(const char *s, size_t len, char buf[DANECID_QUOTE_SIZE])
+{
+	size_t i, n = len < DANECID_QUOTE_MAX ? len : DANECID_QUOTE_MAX;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[i] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
+	}
+	if (len > n) {
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+}

@@ -26,6 +26,17 @@ void danecid_errf(char *errbuf, size_t errlen, const char *fmt, ...)
 int danecid_addr_parse(const char *s, int default_port, struct sockaddr_storage *ss,
                        socklen_t *sslen);
 
+/** Longest untrusted string danecid_quote() copies, and the buffer it needs. */
+#define DANECID_QUOTE_MAX  40
+#define DANECID_QUOTE_SIZE (DANECID_QUOTE_MAX + 4)
+
+/**
+ * Copy an untrusted string for an error message: printable ASCII only (others,
+ * '"' and '\\' become '?'), at most DANECID_QUOTE_MAX bytes, then "..." when cut.
+ * @param buf the caller's buffer of DANECID_QUOTE_SIZE bytes; always NUL-terminated.
+ */
+void danecid_quote(const char *s, size_t len, char buf[DANECID_QUOTE_SIZE]);
+
 /** The 4-bit value of a hex digit (either case), or -1. */
 int danecid_hex_value(unsigned char c);
 
