@@ -29,28 +29,8 @@
 #include "tn.h"
 #include "util.h"
 
-/** Longest attacker-controlled string quoted in an error message. */
-#define QUOTE_MAX 40
-
 /** Length of the base64url text of a 64-byte signature. */
 #define SIG_B64_LEN 86
-
-/* Copy an untrusted string for an error message: printable ASCII only, bounded. */
-static void quote(const char *s, size_t len, char buf[QUOTE_MAX + 4])
-{
-	size_t i, n = len < QUOTE_MAX ? len : QUOTE_MAX;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		buf[i] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
-	}
-	if (len > n) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-}
 
 /* Whether a JSON value is the string lit exactly. */
 static bool json_str_is(const json_t *v, const char *lit)
@@ -185,7 +165,7 @@ static int check_header(const json_t *hdr, struct danecid_passport *pp, enum dan
 {
 	int r = DANECID_ERR_INTERNAL;
 	const json_t *v, *e;
-	char q[QUOTE_MAX + 4];
+	char q[DANECID_QUOTE_SIZE];
 	size_t i;
 
 	*why = DANECID_R_IDENTITY_MALFORMED;
@@ -200,7 +180,7 @@ static int check_header(const json_t *hdr, struct danecid_passport *pp, enum dan
 		goto out;
 	}
 	if (!json_str_is(v, "ES256")) {
-		quote(json_string_value(v), json_string_length(v), q);
+		danecid_quote(json_string_value(v), json_string_length(v), q);
 		danecid_errf(errbuf, errlen, "header alg is \"%s\", only ES256 is supported", q);
 		*why = DANECID_R_ALG_UNSUPPORTED;
 		r = DANECID_ERR_UNSUPPORTED;
@@ -217,7 +197,7 @@ static int check_header(const json_t *hdr, struct danecid_passport *pp, enum dan
 		goto out;
 	}
 	if (!json_str_is(v, "passport")) {
-		quote(json_string_value(v), json_string_length(v), q);
+		danecid_quote(json_string_value(v), json_string_length(v), q);
 		danecid_errf(errbuf, errlen, "header typ is \"%s\", expected \"passport\"", q);
 		r = DANECID_ERR_MALFORMED;
 		goto out;
@@ -235,7 +215,7 @@ static int check_header(const json_t *hdr, struct danecid_passport *pp, enum dan
 	} else if (json_str_is(v, "rcd")) {
 		pp->ppt = DANECID_PPT_RCD;
 	} else {
-		quote(json_string_value(v), json_string_length(v), q);
+		danecid_quote(json_string_value(v), json_string_length(v), q);
 		danecid_errf(errbuf, errlen, "header ppt \"%s\" is not supported", q);
 		r = DANECID_ERR_MALFORMED;
 		goto out;
@@ -251,7 +231,8 @@ static int check_header(const json_t *hdr, struct danecid_passport *pp, enum dan
 		{
 			if (!json_str_is(e, "ppt") || pp->ppt == DANECID_PPT_BASE) {
 				if (json_is_string(e)) {
-					quote(json_string_value(e), json_string_length(e), q);
+					danecid_quote(json_string_value(e), json_string_length(e),
+					              q);
 				} else {
 					strcpy(q, "(not a string)");
 				}
@@ -282,14 +263,14 @@ out:
 static int claim_tn(const json_t *v, const char *what, struct danecid_tn *tn, char *errbuf,
                     size_t errlen)
 {
-	char q[QUOTE_MAX + 4];
+	char q[DANECID_QUOTE_SIZE];
 
 	if (!json_is_string(v)) {
 		danecid_errf(errbuf, errlen, "claims %s is missing or not a string", what);
 		return DANECID_ERR_MALFORMED;
 	}
 	if (danecid_tn_canon(json_string_value(v), json_string_length(v), true, tn) != DANECID_OK) {
-		quote(json_string_value(v), json_string_length(v), q);
+		danecid_quote(json_string_value(v), json_string_length(v), q);
 		danecid_errf(errbuf, errlen, "claims %s \"%s\" is not a telephone number", what, q);
 		return DANECID_ERR_MALFORMED;
 	}
@@ -304,7 +285,7 @@ static int check_claims(const json_t *claims, struct danecid_passport *pp, char 
 	const json_t *v, *tns, *e;
 	const char *ppt = pp->ppt == DANECID_PPT_SHAKEN ? "shaken" : NULL;
 	const json_t *div;
-	char q[QUOTE_MAX + 4], what[32];
+	char q[DANECID_QUOTE_SIZE], what[32];
 	size_t i;
 
 	if ((v = json_object_get(claims, "iat")) == NULL) {
@@ -374,7 +355,7 @@ static int check_claims(const json_t *claims, struct danecid_passport *pp, char 
 	} else if (json_str_is(v, "A") || json_str_is(v, "B") || json_str_is(v, "C")) {
 		pp->attest = json_string_value(v)[0];
 	} else {
-		quote(json_string_value(v), json_string_length(v), q);
+		danecid_quote(json_string_value(v), json_string_length(v), q);
 		danecid_errf(errbuf, errlen, "claims attest \"%s\" is not A, B or C", q);
 		r = DANECID_ERR_MALFORMED;
 		goto out;
@@ -421,6 +402,9 @@ static int check_claims(const json_t *claims, struct danecid_passport *pp, char 
 		goto out;
 	}
 	/* RFC 9795 §8: an rcd PASSporT carries Rich Call Data */
+	pp->has_rcd = json_object_get(claims, "rcd") != NULL ||
+	              json_object_get(claims, "rcdi") != NULL ||
+	              json_object_get(claims, "crn") != NULL;
 	if (pp->ppt == DANECID_PPT_RCD && json_object_get(claims, "rcd") == NULL &&
 	    json_object_get(claims, "crn") == NULL) {
 		danecid_errf(errbuf, errlen,

@@ -37,6 +37,7 @@ struct danecid_passport {
 	struct danecid_tn div; /**< div.tn: the diverting number (ppt div), else len 0 */
 	char *claims;          /**< the decoded claims JSON as signed (for RCD), NUL-terminated */
 	size_t claims_len;
+	bool has_rcd; /**< the claims hold rcd, rcdi or crn (RFC 9795): rcd.c has work to do */
 	bool compact; /**< the claims were rebuilt from the SIP request (compact form, RFC 8225 §7)
 	               */
 	char *signing_input; /**< "b64(header).b64(payload)" exactly as received */

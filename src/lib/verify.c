@@ -1,20 +1,25 @@
 /* verify — the verification context and the pipeline from a SIP request to a verdict.
  *
- * Outline of operations for one request (SPEC §1–6):
+ * Outline of operations for one request (SPEC §1–6; the rules with their RFC sections are in
+ * docs/verification.md, in this order):
  *  1. Parse the request (sip.c). Not SIP → an error (the CLI exits 65).
  *  2. The calling TN: the first P-Asserted-Identity if present, else From
  *     (tn.c). Not a TN → No-TN-Validation / not-a-tn. The called TN: To,
- *     else the Request-URI.
- *  3. No Identity header: walk the tree for the caller's node anyway, so that a
- *     revoked number fails and a `require` number gets 428; else no-identity.
- *  4. Each Identity header is evaluated on its own; the call passes if one
- *     passes, else the first failure (or, without one, the first could-not-
- *     decide) is reported. For one header, in order: Identity parameters,
- *     strict PASSporT parse, freshness, orig/dest binding, the prefix walk
- *     (DNSSEC-validated TLSA/TXT, judged by policy.c), revocation, the
- *     signature under the node's pinned keys, the node's attest/ppt policy,
- *     and last the replay check, so that only genuine PASSporTs enter the
- *     replay cache.
+ *     else the Request-URI. The Date, and the History-Info/Diversion numbers.
+ *  3. Each Identity header on its own, without DNS (pre_identity): unknown ppt
+ *     ignored, parameters, strict PASSporT parse (compact form rebuilt), iat and
+ *     Date freshness, orig binding.
+ *  4. One prefix walk per signer number (the caller; the diverting number of a
+ *     div PASSporT), DNSSEC-validated TLSA/TXT judged by policy.c; then for
+ *     each PASSporT (post_identity) revocation, the signature under the node's
+ *     pinned keys, the node's attest/ppt policy, and its RCD claims.
+ *  5. The chain of each genuine PASSporT to the called number, directly or
+ *     through div PASSporTs (chain_reaches); last the replay check of each
+ *     bound chain, so that only genuine PASSporTs enter the replay cache.
+ *  6. The call passes if one chain passes, else the first failure (or, without
+ *     one, the first could-not-decide) is its verdict. Without an evaluated
+ *     Identity header the caller's walk still runs, so that a revoked number
+ *     fails and a `require` number gets 428; else no-identity.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -870,7 +875,8 @@ static int judge_signed(struct vjob *vj)
 			fail_closed(v, r);
 		}
 		vj->state[i] = v->reason == DANECID_R_OK ? ID_GENUINE : ID_DONE;
-		if (vj->state[i] == ID_GENUINE && (r = check_rcd(vj, i)) != DANECID_OK) {
+		if (vj->state[i] == ID_GENUINE && vj->pp[i]->has_rcd &&
+		    (r = check_rcd(vj, i)) != DANECID_OK) {
 			return r;
 		}
 	}
@@ -910,9 +916,12 @@ static int judge_signed(struct vjob *vj)
 		}
 		for (size_t i = 0; i < vj->n_ids; i++) {
 			if (passing[i] && (chains[i] & (1u << j))) {
+				char was[sizeof(vj->v[j].detail)]; /* the format reads it */
+
+				memcpy(was, vj->v[j].detail, sizeof(was));
 				danecid_verdict_set(&vj->v[j], DANECID_R_OK,
 				                    "diverted by %s, chained to Identity #%zu; %s",
-				                    vj->pp[j]->div.digits, i + 1, vj->v[j].detail);
+				                    vj->pp[j]->div.digits, i + 1, was);
 				linked = true;
 				break;
 			}
