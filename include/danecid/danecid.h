@@ -85,6 +85,7 @@ struct danecid_identity_verdict {
 	    signer[DANECID_TN_MAX + 1]; /**< whose keys decide: orig, or div.tn of a div PASSporT */
 	char div[DANECID_TN_MAX + 1];   /**< div PASSporT: the diverting number */
 	char prefix[DANECID_TN_MAX + 1]; /**< digits of the deciding node, "" if none */
+	enum danecid_method method;      /**< which method judged it (none: not reached) */
 	enum danecid_dnssec dnssec;
 	char attest;  /**< 'A', 'B', 'C' or 0 */
 	char rcd[96]; /**< Rich Call Data: "" none, "verified", or "invalid: <why>" */
@@ -129,6 +130,7 @@ struct danecid_config {
 	char *trust_anchor;    /**< file with DS/DNSKEY records */
 	char *upstream;        /**< "IP[@PORT]" */
 	char *ca_file;         /**< STI-CA roots (x509 method) */
+	char *ca_path;         /**< STI-CA roots, an OpenSSL hashed directory (x509 method) */
 	char *crl_file;        /**< CRLs (x509 method) */
 	char *x5u_tls_ca_file; /**< trust for the HTTPS fetch of x5u */
 	char *spc_map;         /**< "SPC=PREFIX[,...]" */
@@ -137,14 +139,21 @@ struct danecid_config {
 	char methods[8];       /**< ordered list, e.g. {DANE, X509, 0} as DANECID_METHODS_* */
 	bool x5u_allow_private;
 	bool reject_on_fail;
-	bool assume_global;   /**< digits without '+' are global numbers */
-	unsigned min_prefix;  /**< shortest prefix the walk looks at */
-	unsigned freshness;   /**< seconds an iat may be in the past */
-	unsigned future_skew; /**< seconds an iat may be in the future */
-	unsigned timeout_ms;  /**< time limit of one DNS question */
-	unsigned deadline_ms; /**< daemon: answer by then whatever happens (default 1500) */
-	unsigned workers;     /**< daemon: verification threads (default 8) */
-	int log_level;        /**< daemon: syslog priority, 3 err .. 7 debug (default 6) */
+	bool assume_global;         /**< digits without '+' are global numbers */
+	unsigned min_prefix;        /**< shortest prefix the walk looks at */
+	unsigned freshness;         /**< seconds an iat may be in the past */
+	unsigned future_skew;       /**< seconds an iat may be in the future */
+	unsigned timeout_ms;        /**< time limit of one DNS question */
+	unsigned deadline_ms;       /**< daemon: answer by then whatever happens (default 1500) */
+	unsigned workers;           /**< daemon: verification threads (default 8) */
+	int log_level;              /**< daemon: syslog priority, 3 err .. 7 debug (default 6) */
+	unsigned x5u_timeout_ms;    /**< time limit of one x5u fetch (default 1000) */
+	unsigned x5u_max_bytes;     /**< largest x5u document (default 65536) */
+	unsigned x5u_cache_ttl;     /**< seconds an x5u document without cache headers is kept
+	                                 (default 3600) */
+	unsigned x5u_cache_max_ttl; /**< the most any x5u document is kept (default 86400) */
+	unsigned x5u_negative_ttl;  /**< seconds a failed x5u fetch is remembered (default 30) */
+	unsigned x5u_cache_entries; /**< x5u documents kept at most (default 1024) */
 };
 
 /**
@@ -207,6 +216,19 @@ void danecid_ctx_free(danecid_ctx *ctx);
 
 /** DNS questions this context has asked so far. */
 uint64_t danecid_ctx_dns_questions(const danecid_ctx *ctx);
+
+/** The x5u certificate cache's counters (x509 method; all zero without it). The cache is
+ *  shared by contexts made with danecid_ctx_new_shared() when their x5u settings agree. */
+struct danecid_x5u_stats {
+	uint64_t hits;          /**< answered from a cached chain */
+	uint64_t negative_hits; /**< answered from a cached failure */
+	uint64_t fetches;       /**< fetches started */
+	uint64_t failures;      /**< fetches that brought no usable chain */
+	uint64_t joined;        /**< requests that joined a fetch already under way */
+	size_t entries;         /**< documents and failures held */
+};
+
+void danecid_ctx_x5u_stats(danecid_ctx *ctx, struct danecid_x5u_stats *out);
 
 /** PASSporTs held by the context's (possibly shared) replay cache. */
 size_t danecid_ctx_replay_entries(const danecid_ctx *ctx);

@@ -29,7 +29,13 @@ static void verify_usage(FILE *f)
 	      "  --apex NAME            apex of the ENUM-style tree, e.g. e164.test.\n"
 	      "  --trust-anchor FILE    DS or DNSKEY records (as ldns-key2ds prints them)\n"
 	      "  --upstream IP[@PORT]   DNS server to ask (default 127.0.0.1@53)\n"
-	      "  --methods LIST         dane (default)\n"
+	      "  --methods LIST         dane (default), x509, dane,x509 or x509,dane\n"
+	      "  --ca-file FILE         STI-CA roots for the x509 method (PEM)\n"
+	      "  --crl-file FILE        CRLs for the x509 method (PEM; revocation is checked)\n"
+	      "  --x5u-tls-ca-file FILE trust for the HTTPS fetch of x5u (default: system)\n"
+	      "  --x5u-allow-private yes|no  fetch x5u from private/loopback addresses\n"
+	      "  --spc-map SPC=PREFIX[,...]  numbers an SPC in a TNAuthList covers\n"
+	      "  --x5u-timeout MS       time limit of one x5u fetch (default 1000)\n"
 	      "  --now UNIX_SECONDS     the clock (default: the system clock)\n"
 	      "  --freshness SECONDS    how old an iat may be (default 60)\n"
 	      "  --future-skew SECONDS  how far ahead an iat may be (default 5)\n"
@@ -178,7 +184,14 @@ int cli_verify(int argc, char **argv)
 	    {"upstream", required_argument, NULL, 'k'},
 	    {"methods", required_argument, NULL, 'k'},
 	    {"ca-file", required_argument, NULL, 'k'},
+	    {"ca-path", required_argument, NULL, 'k'},
 	    {"crl-file", required_argument, NULL, 'k'},
+	    {"x5u-timeout", required_argument, NULL, 'k'},
+	    {"x5u-max-bytes", required_argument, NULL, 'k'},
+	    {"x5u-cache-ttl", required_argument, NULL, 'k'},
+	    {"x5u-cache-max-ttl", required_argument, NULL, 'k'},
+	    {"x5u-negative-ttl", required_argument, NULL, 'k'},
+	    {"x5u-cache-entries", required_argument, NULL, 'k'},
 	    {"x5u-tls-ca-file", required_argument, NULL, 'k'},
 	    {"x5u-allow-private", required_argument, NULL, 'k'},
 	    {"spc-map", required_argument, NULL, 'k'},

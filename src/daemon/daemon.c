@@ -168,6 +168,13 @@ static int load_config(const char *path, struct danecid_config *cfg, char *errbu
 		danecid_config_clear(cfg);
 		return -1;
 	}
+	if (memchr(cfg->methods, DANECID_METHODS_X509, sizeof(cfg->methods)) != NULL &&
+	    cfg->x5u_timeout_ms >= cfg->deadline_ms) {
+		dd_log(DD_WARN,
+		       "x5u-timeout (%u ms) is not below deadline (%u ms): a call waiting for a "
+		       "slow x5u is answered by the deadline (No-TN-Validation) instead of 436",
+		       cfg->x5u_timeout_ms, cfg->deadline_ms);
+	}
 	return 0;
 }
 
@@ -406,6 +413,12 @@ static void on_pipe(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	dd_metrics_set_replay_entries(d->metrics, danecid_ctx_replay_entries(d->gen->anchor));
+	{
+		struct danecid_x5u_stats xs;
+
+		danecid_ctx_x5u_stats(d->gen->anchor, &xs);
+		dd_metrics_set_x5u(d->metrics, &xs);
+	}
 }
 
 static void discard(void *p, void *arg)
@@ -734,7 +747,8 @@ out:
 int dd_run(struct dd *d)
 {
 	dd_log(DD_NOTICE, "started: SIP on %s (UDP, TCP), HTTP on %s, %u workers, apex %s",
-	       d->sip_listen, d->http_listen, d->workers, d->gen->cfg.apex);
+	       d->sip_listen, d->http_listen, d->workers,
+	       d->gen->cfg.apex != NULL ? d->gen->cfg.apex : "none (methods: x509)");
 	if (event_base_dispatch(d->base) < 0) {
 		dd_log(DD_ERR, "event loop failed");
 		return 1;

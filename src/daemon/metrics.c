@@ -32,6 +32,7 @@ struct dd_metrics {
 	uint64_t dns_questions;
 	uint64_t inflight;
 	uint64_t replay_entries;
+	struct danecid_x5u_stats x5u;
 	uint64_t reloads[2];            /* [0] failed, [1] ok */
 	uint64_t bucket[N_BUCKETS + 1]; /* not cumulative; the last is (2.5, +Inf] */
 	uint64_t count;
@@ -116,6 +117,13 @@ void dd_metrics_set_replay_entries(struct dd_metrics *m, uint64_t n)
 {
 	if (m != NULL) {
 		m->replay_entries = n;
+	}
+}
+
+void dd_metrics_set_x5u(struct dd_metrics *m, const struct danecid_x5u_stats *s)
+{
+	if (m != NULL) {
+		m->x5u = *s;
 	}
 }
 
@@ -239,6 +247,25 @@ char *dd_metrics_render(const struct dd_metrics *m)
 
 	put_header(f, "danecid_replay_entries", "gauge", "PASSporTs held by the replay cache.");
 	fprintf(f, "danecid_replay_entries %llu\n", (unsigned long long)m->replay_entries);
+
+	put_header(f, "danecid_x5u_cache_hits_total", "counter",
+	           "x5u certificates answered from the cache.");
+	fprintf(f, "danecid_x5u_cache_hits_total %llu\n", (unsigned long long)m->x5u.hits);
+	put_header(f, "danecid_x5u_cache_negative_hits_total", "counter",
+	           "x5u requests answered from a remembered failure.");
+	fprintf(f, "danecid_x5u_cache_negative_hits_total %llu\n",
+	        (unsigned long long)m->x5u.negative_hits);
+	put_header(f, "danecid_x5u_fetches_total", "counter", "x5u fetches started.");
+	fprintf(f, "danecid_x5u_fetches_total %llu\n", (unsigned long long)m->x5u.fetches);
+	put_header(f, "danecid_x5u_fetch_failures_total", "counter",
+	           "x5u fetches that brought no usable certificate chain.");
+	fprintf(f, "danecid_x5u_fetch_failures_total %llu\n", (unsigned long long)m->x5u.failures);
+	put_header(f, "danecid_x5u_fetch_joined_total", "counter",
+	           "x5u requests that joined a fetch already under way.");
+	fprintf(f, "danecid_x5u_fetch_joined_total %llu\n", (unsigned long long)m->x5u.joined);
+	put_header(f, "danecid_x5u_cache_entries", "gauge",
+	           "x5u certificate chains and failures held by the cache.");
+	fprintf(f, "danecid_x5u_cache_entries %llu\n", (unsigned long long)m->x5u.entries);
 
 	put_header(f, "danecid_reloads_total", "counter", "Configuration reloads, by result.");
 	put_labelled(f, "danecid_reloads_total", "result", "ok", m->reloads[1]);

@@ -41,6 +41,9 @@ void dd_metrics_dns_questions(struct dd_metrics *m, uint64_t n);
 void dd_metrics_set_inflight(struct dd_metrics *m, uint64_t n);
 void dd_metrics_set_replay_entries(struct dd_metrics *m, uint64_t n);
 
+/** The x5u certificate cache's counters (a snapshot). */
+void dd_metrics_set_x5u(struct dd_metrics *m, const struct danecid_x5u_stats *s);
+
 /** A configuration reload was tried. */
 void dd_metrics_reload(struct dd_metrics *m, bool ok);
 

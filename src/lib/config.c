@@ -26,6 +26,12 @@ void danecid_config_init(struct danecid_config *cfg)
 	cfg->deadline_ms = 1500;
 	cfg->workers = 8;
 	cfg->log_level = 6;
+	cfg->x5u_timeout_ms = 1000;
+	cfg->x5u_max_bytes = 65536;
+	cfg->x5u_cache_ttl = 3600;
+	cfg->x5u_cache_max_ttl = 86400;
+	cfg->x5u_negative_ttl = 30;
+	cfg->x5u_cache_entries = 1024;
 }
 
 void danecid_config_clear(struct danecid_config *cfg)
@@ -34,6 +40,7 @@ void danecid_config_clear(struct danecid_config *cfg)
 	free(cfg->trust_anchor);
 	free(cfg->upstream);
 	free(cfg->ca_file);
+	free(cfg->ca_path);
 	free(cfg->crl_file);
 	free(cfg->x5u_tls_ca_file);
 	free(cfg->spc_map);
@@ -46,10 +53,11 @@ int danecid_config_copy(struct danecid_config *to, const struct danecid_config *
 {
 	char *const *src[] = {&from->apex,    &from->trust_anchor, &from->upstream,
 	                      &from->ca_file, &from->crl_file,     &from->x5u_tls_ca_file,
-	                      &from->spc_map, &from->sip_listen,   &from->http_listen};
-	char **dst[] = {&to->apex,    &to->trust_anchor, &to->upstream,
-	                &to->ca_file, &to->crl_file,     &to->x5u_tls_ca_file,
-	                &to->spc_map, &to->sip_listen,   &to->http_listen};
+	                      &from->spc_map, &from->sip_listen,   &from->http_listen,
+	                      &from->ca_path};
+	char **dst[] = {&to->apex,        &to->trust_anchor,    &to->upstream, &to->ca_file,
+	                &to->crl_file,    &to->x5u_tls_ca_file, &to->spc_map,  &to->sip_listen,
+	                &to->http_listen, &to->ca_path};
 
 	*to = *from;
 	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
@@ -187,6 +195,8 @@ int danecid_config_set(struct danecid_config *cfg, const char *key, const char *
 		r = set_str(&cfg->upstream, value);
 	} else if (strcmp(key, "ca-file") == 0) {
 		r = set_str(&cfg->ca_file, value);
+	} else if (strcmp(key, "ca-path") == 0) {
+		r = set_str(&cfg->ca_path, value);
 	} else if (strcmp(key, "crl-file") == 0) {
 		r = set_str(&cfg->crl_file, value);
 	} else if (strcmp(key, "x5u-tls-ca-file") == 0) {
@@ -206,6 +216,18 @@ int danecid_config_set(struct danecid_config *cfg, const char *key, const char *
 		}
 	} else if (strcmp(key, "x5u-allow-private") == 0) {
 		r = parse_bool(value, &cfg->x5u_allow_private);
+	} else if (strcmp(key, "x5u-timeout") == 0) {
+		r = parse_uint(value, 10, 60000, &cfg->x5u_timeout_ms);
+	} else if (strcmp(key, "x5u-max-bytes") == 0) {
+		r = parse_uint(value, 1024, 1048576, &cfg->x5u_max_bytes);
+	} else if (strcmp(key, "x5u-cache-ttl") == 0) {
+		r = parse_uint(value, 0, 604800, &cfg->x5u_cache_ttl);
+	} else if (strcmp(key, "x5u-cache-max-ttl") == 0) {
+		r = parse_uint(value, 0, 604800, &cfg->x5u_cache_max_ttl);
+	} else if (strcmp(key, "x5u-negative-ttl") == 0) {
+		r = parse_uint(value, 0, 3600, &cfg->x5u_negative_ttl);
+	} else if (strcmp(key, "x5u-cache-entries") == 0) {
+		r = parse_uint(value, 1, 1048576, &cfg->x5u_cache_entries);
 	} else if (strcmp(key, "reject-on-fail") == 0) {
 		r = parse_bool(value, &cfg->reject_on_fail);
 	} else if (strcmp(key, "assume-global") == 0) {

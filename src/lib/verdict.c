@@ -104,6 +104,7 @@ static json_t *identity_json(const struct danecid_identity_verdict *iv, size_t i
 	    json_object_set_new(o, "signer", str_or_null(iv->signer)) ||
 	    json_object_set_new(o, "div", str_or_null(iv->div)) ||
 	    json_object_set_new(o, "attest", str_or_null(attest)) ||
+	    json_object_set_new(o, "method", str_or_null(method_name(iv->method))) ||
 	    json_object_set_new(o, "dnssec", str_or_null(dnssec_name(iv->dnssec))) ||
 	    json_object_set_new(o, "prefix", str_or_null(iv->prefix)) ||
 	    json_object_set_new(o, "rcd", str_or_null(iv->rcd))) {

@@ -28,6 +28,7 @@
 
 #include <danecid/danecid.h>
 
+#include "certcache.h"
 #include "dane.h"
 #include "dns.h"
 #include "enumname.h"
@@ -39,6 +40,8 @@
 #include "sip.h"
 #include "sipdate.h"
 #include "tn.h"
+#include "tnauth.h"
+#include "x509.h"
 
 #define DEFAULT_UPSTREAM "127.0.0.1@53"
 
@@ -52,7 +55,17 @@ struct danecid_ctx {
 	danecid_dns *dns;
 	danecid_replay *replay;
 	bool attached; /* to an event base: only the asynchronous calls */
+	/* the x509 method (NULL/empty unless configured) */
+	danecid_castore *cas;
+	danecid_certcache *certs;
+	danecid_certmbox *mbox; /* when attached */
+	struct danecid_spc_map spc;
 };
+
+static bool has_method(const danecid_ctx *ctx, char m)
+{
+	return memchr(ctx->methods, m, sizeof(ctx->methods)) != NULL;
+}
 
 /* What the walk found for a calling TN. */
 struct walk {
@@ -67,51 +80,92 @@ struct walk {
 	char warning[192]; /* a malformed policy record met on the way */
 };
 
+/* The x509 method's parts: STI-CA store, SPC map, and the x5u cache (shared with the context
+ * a reloaded configuration replaces, when its fetch settings are the same). */
+static int x509_setup(danecid_ctx *ctx, const struct danecid_config *cfg, danecid_ctx *share,
+                      char *errbuf, size_t errlen)
+{
+	struct danecid_certcache_opts o;
+	int r;
+
+	if ((r = danecid_fetch_global_init()) != DANECID_OK) {
+		snprintf(errbuf, errlen, "libcurl could not be initialised");
+		return r;
+	}
+	r = danecid_castore_new(cfg->ca_file, cfg->ca_path, cfg->crl_file, &ctx->cas, errbuf,
+	                        errlen);
+	if (r != DANECID_OK) {
+		return r;
+	}
+	if (cfg->spc_map != NULL) {
+		char err[160] = "";
+
+		if (danecid_spc_map_parse(cfg->spc_map, strlen(cfg->spc_map), &ctx->spc, err,
+		                          sizeof(err)) != DANECID_OK) {
+			snprintf(errbuf, errlen, "spc-map: %s", err);
+			return DANECID_ERR_CONFIG;
+		}
+	}
+	memset(&o, 0, sizeof(o));
+	o.fetch.tls_ca_file = cfg->x5u_tls_ca_file;
+	o.fetch.allow_private = cfg->x5u_allow_private;
+	o.fetch.timeout_ms = cfg->x5u_timeout_ms;
+	o.fetch.max_bytes = cfg->x5u_max_bytes;
+	o.fetch.max_redirs = DANECID_FETCH_MAX_REDIRS;
+	o.max_entries = cfg->x5u_cache_entries;
+	o.default_ttl = cfg->x5u_cache_ttl;
+	o.max_ttl = cfg->x5u_cache_max_ttl;
+	o.negative_ttl = cfg->x5u_negative_ttl;
+	if (share != NULL && share->certs != NULL && danecid_certcache_same(share->certs, &o)) {
+		ctx->certs = danecid_certcache_ref(share->certs);
+		return DANECID_OK;
+	}
+	return danecid_certcache_new(&o, &ctx->certs);
+}
+
 static int ctx_create(const struct danecid_config *cfg, danecid_ctx *share, danecid_ctx **out,
                       char *errbuf, size_t errlen)
 {
 	danecid_ctx *ctx = NULL;
 	struct danecid_dns_opts opts;
+	bool dane;
 	int r = DANECID_ERR_INTERNAL;
 
 	*out = NULL;
-	if (cfg->apex == NULL) {
+	dane = memchr(cfg->methods, DANECID_METHODS_DANE, sizeof(cfg->methods)) != NULL;
+	if (dane && cfg->apex == NULL) {
 		snprintf(errbuf, errlen, "no apex configured (--apex NAME or \"apex:\")");
 		return DANECID_ERR_CONFIG;
 	}
-	if (cfg->trust_anchor == NULL) {
+	if (dane && cfg->trust_anchor == NULL) {
 		snprintf(errbuf, errlen,
 		         "no trust anchor configured (--trust-anchor FILE or \"trust-anchor:\")");
 		return DANECID_ERR_CONFIG;
 	}
-	for (size_t i = 0; i < sizeof(cfg->methods) && cfg->methods[i] != 0; i++) {
-		if (cfg->methods[i] != DANECID_METHODS_DANE) {
-			snprintf(errbuf, errlen,
-			         "method x509 is not available in this version; use methods: dane");
-			return DANECID_ERR_CONFIG;
-		}
-	}
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL) {
 		return DANECID_ERR_NOMEM;
-	}
-	r = danecid_apex_normalize(cfg->apex, strlen(cfg->apex), ctx->apex, sizeof(ctx->apex));
-	if (r != DANECID_OK) {
-		snprintf(errbuf, errlen, "bad apex \"%s\"", cfg->apex);
-		r = DANECID_ERR_CONFIG;
-		goto out;
 	}
 	memcpy(ctx->methods, cfg->methods, sizeof(ctx->methods));
 	ctx->assume_global = cfg->assume_global;
 	ctx->min_prefix = cfg->min_prefix > 0 ? cfg->min_prefix : 1;
 	ctx->freshness = cfg->freshness;
 	ctx->future_skew = cfg->future_skew;
-	opts.upstream = cfg->upstream != NULL ? cfg->upstream : DEFAULT_UPSTREAM;
-	opts.anchor_file = cfg->trust_anchor;
-	opts.timeout_ms = cfg->timeout_ms;
-	r = danecid_dns_new(&opts, &ctx->dns, errbuf, errlen);
-	if (r != DANECID_OK) {
-		goto out;
+	if (dane) {
+		r = danecid_apex_normalize(cfg->apex, strlen(cfg->apex), ctx->apex,
+		                           sizeof(ctx->apex));
+		if (r != DANECID_OK) {
+			snprintf(errbuf, errlen, "bad apex \"%s\"", cfg->apex);
+			r = DANECID_ERR_CONFIG;
+			goto out;
+		}
+		opts.upstream = cfg->upstream != NULL ? cfg->upstream : DEFAULT_UPSTREAM;
+		opts.anchor_file = cfg->trust_anchor;
+		opts.timeout_ms = cfg->timeout_ms;
+		r = danecid_dns_new(&opts, &ctx->dns, errbuf, errlen);
+		if (r != DANECID_OK) {
+			goto out;
+		}
 	}
 	if (share != NULL) {
 		ctx->replay = danecid_replay_ref(share->replay);
@@ -120,6 +174,10 @@ static int ctx_create(const struct danecid_config *cfg, danecid_ctx *share, dane
 		if (r != DANECID_OK) {
 			goto out;
 		}
+	}
+	if (has_method(ctx, DANECID_METHODS_X509) &&
+	    (r = x509_setup(ctx, cfg, share, errbuf, errlen)) != DANECID_OK) {
+		goto out;
 	}
 	danecid_sip_init();
 	*out = ctx;
@@ -148,6 +206,9 @@ int danecid_ctx_new_shared(const struct danecid_config *cfg, danecid_ctx *share,
 
 uint64_t danecid_ctx_dns_questions(const danecid_ctx *ctx)
 {
+	if (ctx->dns == NULL) {
+		return 0; /* x509 alone */
+	}
 	return danecid_dns_questions(ctx->dns);
 }
 
@@ -161,8 +222,11 @@ void danecid_ctx_free(danecid_ctx *ctx)
 	if (ctx == NULL) {
 		return;
 	}
+	danecid_certmbox_free(ctx->mbox); /* waiting requests are answered first */
 	danecid_dns_free(ctx->dns);
 	danecid_replay_free(ctx->replay);
+	danecid_certcache_free(ctx->certs);
+	danecid_castore_free(ctx->cas);
 	free(ctx);
 }
 
@@ -526,7 +590,7 @@ static int post_identity(const struct signer *s, struct danecid_passport *pp,
 }
 
 /* An unsigned call: revoked or `require` numbers fail, others cannot be decided. */
-static int eval_unsigned(const struct signer *s, struct danecid_verdict *v)
+static int eval_unsigned(const danecid_ctx *ctx, const struct signer *s, struct danecid_verdict *v)
 {
 	const struct walk *w = &s->w;
 
@@ -535,6 +599,9 @@ static int eval_unsigned(const struct signer *s, struct danecid_verdict *v)
 	}
 	v->dnssec = w->dnssec;
 	v->method = DANECID_METHOD_DANE;
+	if (!has_method(ctx, DANECID_METHODS_DANE)) {
+		v->method = DANECID_METHOD_NONE; /* x509 alone: no walk was made */
+	}
 	if (w->step == DANECID_STEP_DECIDE) {
 		set_prefix(v, &s->tn, w->prefix_len);
 	}
@@ -606,12 +673,21 @@ struct vjob {
 	size_t len;                       /* the walk's current prefix length */
 	char name[DANECID_ENUM_NAME_MAX]; /* its owner name */
 	struct danecid_rrset tlsa;        /* the walk's TLSA answer at that prefix */
+	/* the x509 method: which PASSporTs it decides, and their x5u documents */
+	bool x509[DANECID_IDENTITY_MAX];
+	struct danecid_cert_answer cert[DANECID_IDENTITY_MAX];
+	struct certreq {
+		struct vjob *vj;
+		size_t i;
+	} creq[DANECID_IDENTITY_MAX];
+	unsigned cert_pending;
 };
 
 static void vjob_free(struct vjob *vj)
 {
 	for (size_t i = 0; i < DANECID_IDENTITY_MAX; i++) {
 		danecid_passport_free(vj->pp[i]);
+		danecid_cert_answer_clear(&vj->cert[i]);
 		free(vj->rcd[i]);
 		if (vj->owned[i]) {
 			danecid_identity_clear(&vj->own_ids[i]);
@@ -784,6 +860,7 @@ static void outcome(struct vjob *vj, size_t i)
 	iv->ignored = vj->ignored[i];
 	memcpy(iv->rcd, vj->rcd_note[i], sizeof(iv->rcd));
 	iv->dnssec = v->dnssec;
+	iv->method = v->method;
 	iv->attest = v->attest;
 	memcpy(iv->prefix, v->prefix, sizeof(iv->prefix));
 	if (vj->ids[i].ppt != NULL) {
@@ -851,6 +928,8 @@ static void chain_numbers(struct vjob *vj, size_t i, unsigned chain)
 	}
 }
 
+static int post_x509(struct vjob *vj, size_t i, struct danecid_verdict *v);
+
 /* After the walks: each header's outcome, the chains, and the call's verdict. */
 static int judge_signed(struct vjob *vj)
 {
@@ -866,7 +945,8 @@ static int judge_signed(struct vjob *vj)
 		if (vj->state[i] != ID_WALK) {
 			continue;
 		}
-		r = post_identity(&vj->signers[vj->signer_of[i]], vj->pp[i], v);
+		r = vj->x509[i] ? post_x509(vj, i, v)
+		                : post_identity(&vj->signers[vj->signer_of[i]], vj->pp[i], v);
 		if (r == DANECID_OK && v->reason != DANECID_R_OK &&
 		    v->verstat == DANECID_VERSTAT_PASSED) {
 			r = DANECID_ERR_INTERNAL; /* never let a failure read as a pass */
@@ -976,7 +1056,7 @@ static void vjob_finish(struct vjob *vj)
 	}
 	if (vj->err == DANECID_OK && vj->c.orig != NULL) {
 		if (!any) {
-			r = eval_unsigned(&vj->signers[0], &vj->out);
+			r = eval_unsigned(vj->ctx, &vj->signers[0], &vj->out);
 			if (r != DANECID_OK) {
 				fail_closed(&vj->out, r);
 			}
@@ -1016,6 +1096,170 @@ static void vjob_finish(struct vjob *vj)
 	vjob_free(vj);
 }
 
+/* ---- the x509 method (RFC 8226): after the walks, the x5u documents of the PASSporTs it
+ * decides; then the verdict ---- */
+
+/* Whether the x509 method decides PASSporT i: alone; first, for a PASSporT that names a
+ * certificate; or after DANE, when DANE could not decide (nothing registered, or no chain of
+ * trust). */
+static bool decides_x509(const struct vjob *vj, size_t i)
+{
+	const danecid_ctx *ctx = vj->ctx;
+	const struct signer *s = &vj->signers[vj->signer_of[i]];
+
+	if (vj->state[i] != ID_WALK || !has_method(ctx, DANECID_METHODS_X509)) {
+		return false;
+	}
+	if (!has_method(ctx, DANECID_METHODS_DANE)) {
+		return true;
+	}
+	if (ctx->methods[0] == DANECID_METHODS_X509) {
+		return vj->pp[i]->x5u != NULL ||
+		       (vj->ids[i].info != NULL && strncasecmp(vj->ids[i].info, "https:", 6) == 0);
+	}
+	return s->err == DANECID_OK &&
+	       (s->w.step == DANECID_STEP_NEXT ||
+	        (s->w.step == DANECID_STEP_STOP && s->w.reason == DANECID_R_DNSSEC_INSECURE));
+}
+
+/* The certificate URL of PASSporT i: the JWS x5u, else the Identity info. NULL with why set
+ * when there is none or the two disagree. */
+static const char *x5u_of(const struct vjob *vj, size_t i, char *why, size_t wlen)
+{
+	const char *x5u = vj->pp[i]->x5u, *info = vj->ids[i].info;
+
+	if (x5u != NULL && info != NULL && strcmp(x5u, info) != 0) {
+		snprintf(why, wlen,
+		         "the Identity info and the PASSporT x5u name different "
+		         "certificates");
+		return NULL;
+	}
+	if (x5u == NULL && info == NULL) {
+		snprintf(why, wlen, "the PASSporT names no certificate (no x5u, no info)");
+		return NULL;
+	}
+	return x5u != NULL ? x5u : info;
+}
+
+static void on_cert(struct danecid_cert_answer *a, void *arg)
+{
+	struct certreq *cr = arg;
+	struct vjob *vj = cr->vj;
+
+	danecid_cert_answer_clear(&vj->cert[cr->i]);
+	vj->cert[cr->i] = *a; /* moved */
+	if (--vj->cert_pending == 0) {
+		vjob_finish(vj);
+	}
+}
+
+static void x509_phase(struct vjob *vj)
+{
+	danecid_ctx *ctx = vj->ctx;
+	int r;
+
+	vj->cert_pending = 1; /* held until every request is out */
+	for (size_t i = 0; i < vj->n_ids; i++) {
+		struct danecid_cert_answer *a = &vj->cert[i];
+		const char *url;
+
+		if (!(vj->x509[i] = decides_x509(vj, i))) {
+			continue;
+		}
+		url = x5u_of(vj, i, a->err, sizeof(a->err));
+		if (url == NULL) {
+			continue;
+		}
+		if (danecid_fetch_url_check(url, strlen(url), a->err, sizeof(a->err)) !=
+		    DANECID_OK) {
+			continue;
+		}
+		if (!ctx->attached) {
+			r = danecid_certcache_get(ctx->certs, url, vj->now, a);
+		} else {
+			vj->creq[i].vj = vj;
+			vj->creq[i].i = i;
+			r = danecid_certcache_get_async(ctx->mbox, url, vj->now, a, on_cert,
+			                                &vj->creq[i]);
+			if (r == 0) {
+				vj->cert_pending++;
+				continue;
+			}
+			r = r == 1 ? DANECID_OK : r;
+		}
+		if (r != DANECID_OK) {
+			snprintf(a->err, sizeof(a->err), "x5u: %s", danecid_strerror(r));
+		}
+	}
+	if (--vj->cert_pending == 0) {
+		vjob_finish(vj);
+	}
+}
+
+/* The x509 method's checks of PASSporT i: its certificate was fetched, chains to an STI-CA
+ * root at the verification time (not revoked), covers the signer's number in its
+ * TNAuthList, and its key verifies the signature. */
+static int post_x509(struct vjob *vj, size_t i, struct danecid_verdict *v)
+{
+	const danecid_ctx *ctx = vj->ctx;
+	const struct danecid_passport *pp = vj->pp[i];
+	const struct danecid_cert_answer *a = &vj->cert[i];
+	const struct danecid_tn *tn = pp->ppt == DANECID_PPT_DIV ? &pp->div : &pp->orig;
+	const struct danecid_tnauth *ta;
+	const danecid_es256_key *key;
+	const char *why = NULL;
+	char detail[200] = "", covers[160] = "";
+	int ok;
+
+	v->method = DANECID_METHOD_X509;
+	v->prefix[0] = '\0';
+	v->dnssec =
+	    has_method(ctx, DANECID_METHODS_DANE) && vj->signers[vj->signer_of[i]].err == DANECID_OK
+	        ? vj->signers[vj->signer_of[i]].w.dnssec
+	        : DANECID_DNSSEC_NONE;
+	if (a->chain == NULL) {
+		danecid_verdict_set(v, DANECID_R_X5U_UNAVAILABLE, "%s",
+		                    a->err[0] != '\0' ? a->err : "x5u not fetched");
+		return DANECID_OK;
+	}
+	if (danecid_certchain_validate(ctx->cas, a->chain, vj->now, detail, sizeof(detail)) !=
+	    DANECID_R_OK) {
+		danecid_verdict_set(v, DANECID_R_CERT_INVALID, "%s", detail);
+		return DANECID_OK;
+	}
+	if ((key = danecid_certchain_key(a->chain)) == NULL) {
+		danecid_verdict_set(v, DANECID_R_ALG_UNSUPPORTED,
+		                    "the certificate's key is not a P-256 (ES256) key");
+		return DANECID_OK;
+	}
+	if ((ta = danecid_certchain_tnauth(a->chain, &why)) == NULL) {
+		danecid_verdict_set(v, DANECID_R_TNAUTH_MISMATCH, "%s", why);
+		return DANECID_OK;
+	}
+	if (!danecid_tnauth_covers(ta, &ctx->spc, tn->digits, tn->len, covers, sizeof(covers))) {
+		danecid_verdict_set(v, DANECID_R_TNAUTH_MISMATCH,
+		                    "the certificate does not cover +%s: %s", tn->digits, covers);
+		return DANECID_OK;
+	}
+	if (!sig_in_range(pp->sig)) {
+		danecid_verdict_set(v, DANECID_R_SIGNATURE_INVALID,
+		                    "signature r or s is out of range (0 or >= n)");
+		return DANECID_OK;
+	}
+	if ((ok = danecid_passport_verify_sig(pp, key)) < 0) {
+		return ok;
+	}
+	if (ok == 0) {
+		danecid_verdict_set(v, DANECID_R_SIGNATURE_INVALID,
+		                    "the signature does not verify under the x5u certificate's "
+		                    "key");
+		return DANECID_OK;
+	}
+	danecid_verdict_set(v, DANECID_R_OK, "signed under a valid STI certificate (TNAuthList %s)",
+	                    covers);
+	return DANECID_OK;
+}
+
 static void walk_next(struct vjob *vj);
 
 /* The current signer's walk is over: the next signer's, or the end. */
@@ -1028,7 +1272,7 @@ static void walk_done(struct vjob *vj, int err)
 		walk_next(vj);
 		return;
 	}
-	vjob_finish(vj);
+	x509_phase(vj);
 }
 
 /* Both answers for one prefix are in: judge them (policy.c). */
@@ -1190,8 +1434,11 @@ static void vjob_run(struct vjob *vj)
 			vj->cur = 1;
 		}
 	}
+	if (!has_method(vj->ctx, DANECID_METHODS_DANE)) {
+		vj->cur = vj->n_signers; /* x509 alone: no walk */
+	}
 	if (vj->cur >= vj->n_signers) {
-		vjob_finish(vj);
+		x509_phase(vj);
 		return;
 	}
 	vj->len = vj->signers[vj->cur].tn.len;
@@ -1432,9 +1679,21 @@ int danecid_ctx_attach(danecid_ctx *ctx, struct event_base *base)
 	if (ctx == NULL || ctx->attached) {
 		return DANECID_ERR_INVAL;
 	}
-	r = danecid_dns_attach(ctx->dns, base);
+	if (ctx->certs != NULL && ctx->mbox == NULL &&
+	    (r = danecid_certmbox_new(ctx->certs, base, &ctx->mbox)) != DANECID_OK) {
+		return r;
+	}
+	r = ctx->dns != NULL ? danecid_dns_attach(ctx->dns, base) : DANECID_OK;
 	if (r == DANECID_OK) {
 		ctx->attached = true;
 	}
 	return r;
+}
+
+void danecid_ctx_x5u_stats(danecid_ctx *ctx, struct danecid_x5u_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (ctx->certs != NULL) {
+		danecid_certcache_stats(ctx->certs, out);
+	}
 }

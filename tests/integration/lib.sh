@@ -227,3 +227,55 @@ stop_daemon() {
 	DPID=
 	return $st
 }
+
+# ---- verdicts from danecidd (start_daemon first) ----
+SIPTX="$top_builddir/tests/tools/siptx"
+
+# want_sip NAME EXIT VERSTAT REASON SIP_CODE FILE: FILE sent to danecidd over UDP; the 302
+# carries the verstat in P-Asserted-Identity and, for a failure,
+# Reason: SIP ;cause=CODE ;text="REASON".
+want_sip() {
+	w_name=$1 w_verstat=$3 w_reason=$4 w_code=$5 w_file=$6
+	rm -f "$WORK/resp".*
+	"$SIPTX" -o "$WORK/resp" udp 127.0.0.1 "$SIP_PORT" "$w_file" >/dev/null 2>"$WORK/siptx.err"
+	r=$(tr -d '\r' <"$WORK/resp.1" 2>/dev/null)
+	status=$(printf '%s\n' "$r" | head -n 1)
+	pai=$(printf '%s\n' "$r" | grep -m1 '^P-Asserted-Identity:')
+	reason=$(printf '%s\n' "$r" | grep -m1 '^Reason:')
+	want_reason=
+	[ "$w_verstat" = TN-Validation-Failed ] &&
+		want_reason="Reason: SIP ;cause=$w_code ;text=\"$w_reason\""
+	if [ "$status" = "SIP/2.0 302 Moved Temporarily" ] &&
+		printf '%s' "$pai" | grep -q ";verstat=$w_verstat>\$" &&
+		[ "$reason" = "$want_reason" ]; then
+		ok "$w_name: $w_verstat${want_reason:+ $w_code $w_reason} over SIP"
+	else
+		not_ok "$w_name" "want 302, verstat=$w_verstat, '$want_reason'" \
+			"got: $(printf '%s' "$r" | paste -sd'|' -)" "$(cat "$WORK/siptx.err")"
+	fi
+}
+
+# http NAME VERSTAT CODE REASON BODY [FRAGMENT...]: POST BODY to $BASE (the verification URL)
+http() {
+	h_name=$1 h_verstat=$2 h_code=$3 h_reason=$4 h_body=$5
+	shift 5
+	got=$(curl -sS -m 5 -o "$WORK/http.out" -w '%{http_code}' -H 'Content-Type: application/json' \
+		--data-binary "$h_body" "$BASE" 2>"$WORK/curl.err")
+	head="{\"verificationResponse\":{\"verstat\":\"$h_verstat\",\"reasoncode\":$h_code,\"reasontext\":\"$h_reason\","
+	good=true
+	[ "$got" = 200 ] && [ "$(head -c ${#head} "$WORK/http.out")" = "$head" ] || good=false
+	for frag in "$@"; do
+		grep -qF -- "$frag" "$WORK/http.out" || good=false
+	done
+	if $good; then
+		ok "$h_name: HTTP $h_verstat $h_code $h_reason"
+	else
+		not_ok "$h_name" "want 200 $head $*" "got $got: $(cat "$WORK/http.out")" \
+			"$(cat "$WORK/curl.err")"
+	fi
+}
+# atis_req ORIG DEST TIME IDENTITY_JSON: a verification request; TIME "" leaves "time" out.
+atis_req() {
+	printf '{"verificationRequest":{"from":{"tn":"%s"},"to":{"tn":["%s"]},%s"identity":%s}}' \
+		"$1" "$2" "${3:+\"time\":$3,}" "$4"
+}

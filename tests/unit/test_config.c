@@ -115,6 +115,13 @@ static void test_every_key_accepted(void **state)
 	    {"freshness", "30"},
 	    {"future-skew", "2"},
 	    {"timeout", "2500"},
+	    {"ca-path", "/etc/danecid/sti-ca.d"},
+	    {"x5u-timeout", "800"},
+	    {"x5u-max-bytes", "32768"},
+	    {"x5u-cache-ttl", "600"},
+	    {"x5u-cache-max-ttl", "3600"},
+	    {"x5u-negative-ttl", "10"},
+	    {"x5u-cache-entries", "4096"},
 	};
 	struct danecid_config cfg;
 	char err[ERRLEN];
@@ -191,13 +198,10 @@ static void test_string_keys(void **state)
 		const char *key;
 		char **slot;
 	} rows[] = {
-	    {"trust-anchor", &cfg.trust_anchor},
-	    {"upstream", &cfg.upstream},
-	    {"ca-file", &cfg.ca_file},
-	    {"crl-file", &cfg.crl_file},
-	    {"x5u-tls-ca-file", &cfg.x5u_tls_ca_file},
-	    {"spc-map", &cfg.spc_map},
-	    {"sip-listen", &cfg.sip_listen},
+	    {"trust-anchor", &cfg.trust_anchor}, {"upstream", &cfg.upstream},
+	    {"ca-file", &cfg.ca_file},           {"crl-file", &cfg.crl_file},
+	    {"ca-path", &cfg.ca_path},           {"x5u-tls-ca-file", &cfg.x5u_tls_ca_file},
+	    {"spc-map", &cfg.spc_map},           {"sip-listen", &cfg.sip_listen},
 	    {"http-listen", &cfg.http_listen},
 	};
 
@@ -383,6 +387,24 @@ static unsigned *number_slot(struct danecid_config *cfg, const char *key)
 	if (strcmp(key, "future-skew") == 0) {
 		return &cfg->future_skew;
 	}
+	if (strcmp(key, "x5u-timeout") == 0) {
+		return &cfg->x5u_timeout_ms;
+	}
+	if (strcmp(key, "x5u-max-bytes") == 0) {
+		return &cfg->x5u_max_bytes;
+	}
+	if (strcmp(key, "x5u-cache-ttl") == 0) {
+		return &cfg->x5u_cache_ttl;
+	}
+	if (strcmp(key, "x5u-cache-max-ttl") == 0) {
+		return &cfg->x5u_cache_max_ttl;
+	}
+	if (strcmp(key, "x5u-negative-ttl") == 0) {
+		return &cfg->x5u_negative_ttl;
+	}
+	if (strcmp(key, "x5u-cache-entries") == 0) {
+		return &cfg->x5u_cache_entries;
+	}
 	assert_string_equal(key, "timeout");
 	return &cfg->timeout_ms;
 }
@@ -406,6 +428,24 @@ static void test_numbers(void **state)
 	    {"timeout", "60000", DANECID_OK, 60000},
 	    {"timeout", "9", DANECID_ERR_CONFIG, 0},
 	    {"timeout", "60001", DANECID_ERR_CONFIG, 0},
+	    {"x5u-timeout", "10", DANECID_OK, 10},
+	    {"x5u-timeout", "60000", DANECID_OK, 60000},
+	    {"x5u-timeout", "9", DANECID_ERR_CONFIG, 0},
+	    {"x5u-max-bytes", "1024", DANECID_OK, 1024},
+	    {"x5u-max-bytes", "1048576", DANECID_OK, 1048576},
+	    {"x5u-max-bytes", "1023", DANECID_ERR_CONFIG, 0},
+	    {"x5u-max-bytes", "1048577", DANECID_ERR_CONFIG, 0},
+	    {"x5u-cache-ttl", "0", DANECID_OK, 0},
+	    {"x5u-cache-ttl", "604800", DANECID_OK, 604800},
+	    {"x5u-cache-ttl", "604801", DANECID_ERR_CONFIG, 0},
+	    {"x5u-cache-max-ttl", "0", DANECID_OK, 0},
+	    {"x5u-cache-max-ttl", "604801", DANECID_ERR_CONFIG, 0},
+	    {"x5u-negative-ttl", "0", DANECID_OK, 0},
+	    {"x5u-negative-ttl", "3600", DANECID_OK, 3600},
+	    {"x5u-negative-ttl", "3601", DANECID_ERR_CONFIG, 0},
+	    {"x5u-cache-entries", "1", DANECID_OK, 1},
+	    {"x5u-cache-entries", "0", DANECID_ERR_CONFIG, 0},
+	    {"x5u-cache-entries", "1048577", DANECID_ERR_CONFIG, 0},
 	    /* not a plain decimal number */
 	    {"freshness", "-1", DANECID_ERR_CONFIG, 0},
 	    {"freshness", "-0", DANECID_ERR_CONFIG, 0},

@@ -39,6 +39,30 @@
 #define HEAD_REPLAY                                                                                \
 	"# HELP danecid_replay_entries PASSporTs held by the replay cache.\n"                      \
 	"# TYPE danecid_replay_entries gauge\n"
+/* The x5u cache's counters: hits, negative hits, fetches, failures, joined, entries. */
+#define X5U_TEXT(h, nh, f, fl, j, e)                                                               \
+	"# HELP danecid_x5u_cache_hits_total x5u certificates answered from the cache.\n"          \
+	"# TYPE danecid_x5u_cache_hits_total counter\n"                                            \
+	"danecid_x5u_cache_hits_total " #h "\n"                                                    \
+	"# HELP danecid_x5u_cache_negative_hits_total x5u requests answered from a remembered "    \
+	"failure.\n"                                                                               \
+	"# TYPE danecid_x5u_cache_negative_hits_total counter\n"                                   \
+	"danecid_x5u_cache_negative_hits_total " #nh "\n"                                          \
+	"# HELP danecid_x5u_fetches_total x5u fetches started.\n"                                  \
+	"# TYPE danecid_x5u_fetches_total counter\n"                                               \
+	"danecid_x5u_fetches_total " #f "\n"                                                       \
+	"# HELP danecid_x5u_fetch_failures_total x5u fetches that brought no usable certificate "  \
+	"chain.\n"                                                                                 \
+	"# TYPE danecid_x5u_fetch_failures_total counter\n"                                        \
+	"danecid_x5u_fetch_failures_total " #fl "\n"                                               \
+	"# HELP danecid_x5u_fetch_joined_total x5u requests that joined a fetch already under "    \
+	"way.\n"                                                                                   \
+	"# TYPE danecid_x5u_fetch_joined_total counter\n"                                          \
+	"danecid_x5u_fetch_joined_total " #j "\n"                                                  \
+	"# HELP danecid_x5u_cache_entries x5u certificate chains and failures held by the "        \
+	"cache.\n"                                                                                 \
+	"# TYPE danecid_x5u_cache_entries gauge\n"                                                 \
+	"danecid_x5u_cache_entries " #e "\n"
 #define HEAD_RELOADS                                                                               \
 	"# HELP danecid_reloads_total Configuration reloads, by result.\n"                         \
 	"# TYPE danecid_reloads_total counter\n"
@@ -46,15 +70,16 @@
 	"# HELP danecid_verification_seconds Time from submission to verdict.\n"                   \
 	"# TYPE danecid_verification_seconds histogram\n"
 
-static const char empty_text[] = HEAD_REQUESTS
-    "danecid_requests_total{frontend=\"sip\"} 0\n"
-    "danecid_requests_total{frontend=\"http\"} 0\n" HEAD_REJECTED
-    "danecid_rejected_total{frontend=\"sip\"} 0\n"
-    "danecid_rejected_total{frontend=\"http\"} 0\n" HEAD_VERDICTS HEAD_DEADLINE
-    "danecid_deadline_total{frontend=\"sip\"} 0\n"
-    "danecid_deadline_total{frontend=\"http\"} 0\n" HEAD_DNS
-    "danecid_dns_questions_total 0\n" HEAD_INFLIGHT "danecid_inflight 0\n" HEAD_REPLAY
-    "danecid_replay_entries 0\n" HEAD_RELOADS "danecid_reloads_total{result=\"ok\"} 0\n"
+static const char empty_text[] =
+    HEAD_REQUESTS "danecid_requests_total{frontend=\"sip\"} 0\n"
+                  "danecid_requests_total{frontend=\"http\"} 0\n" HEAD_REJECTED
+                  "danecid_rejected_total{frontend=\"sip\"} 0\n"
+                  "danecid_rejected_total{frontend=\"http\"} 0\n" HEAD_VERDICTS HEAD_DEADLINE
+                  "danecid_deadline_total{frontend=\"sip\"} 0\n"
+                  "danecid_deadline_total{frontend=\"http\"} 0\n" HEAD_DNS
+                  "danecid_dns_questions_total 0\n" HEAD_INFLIGHT "danecid_inflight 0\n" HEAD_REPLAY
+                  "danecid_replay_entries 0\n" X5U_TEXT(0, 0, 0, 0, 0, 0) HEAD_RELOADS
+    "danecid_reloads_total{result=\"ok\"} 0\n"
     "danecid_reloads_total{result=\"failed\"} 0\n" HEAD_SECONDS
     "danecid_verification_seconds_bucket{le=\"0.0005\"} 0\n"
     "danecid_verification_seconds_bucket{le=\"0.001\"} 0\n"
@@ -124,6 +149,13 @@ static void test_scenario(void **state)
 	dd_metrics_set_inflight(m, 5);
 	dd_metrics_set_inflight(m, 2);
 	dd_metrics_set_replay_entries(m, 7);
+	{
+		struct danecid_x5u_stats xs = {1, 1, 1, 1, 1, 1};
+
+		dd_metrics_set_x5u(m, &xs); /* a snapshot: the last one counts */
+		xs = (struct danecid_x5u_stats){11, 3, 5, 2, 4, 3};
+		dd_metrics_set_x5u(m, &xs);
+	}
 	dd_metrics_reload(m, true);
 	dd_metrics_reload(m, false);
 	dd_metrics_reload(m, false);
@@ -144,7 +176,8 @@ static void test_scenario(void **state)
 	    "reason=\"ok\"} 1\n" HEAD_DEADLINE "danecid_deadline_total{frontend=\"sip\"} 1\n"
 	    "danecid_deadline_total{frontend=\"http\"} 0\n" HEAD_DNS
 	    "danecid_dns_questions_total 10\n" HEAD_INFLIGHT "danecid_inflight 2\n" HEAD_REPLAY
-	    "danecid_replay_entries 7\n" HEAD_RELOADS "danecid_reloads_total{result=\"ok\"} 1\n"
+	    "danecid_replay_entries 7\n" X5U_TEXT(11, 3, 5, 2, 4, 3) HEAD_RELOADS
+	    "danecid_reloads_total{result=\"ok\"} 1\n"
 	    "danecid_reloads_total{result=\"failed\"} 2\n" HEAD_SECONDS
 	    "danecid_verification_seconds_bucket{le=\"0.0005\"} 0\n"
 	    "danecid_verification_seconds_bucket{le=\"0.001\"} 0\n"
@@ -283,9 +316,9 @@ static void test_label_escaping(void **state)
 static void test_format(void **state)
 {
 	static const char sample_re[] =
-	    "^[a-z_]+(\\{[a-z]+=\"[A-Za-z0-9.+-]+\"(,[a-z]+=\"[A-Za-z0-9.+-]+\")*\\})? "
+	    "^[a-z_][a-z0-9_]*(\\{[a-z]+=\"[A-Za-z0-9.+-]+\"(,[a-z]+=\"[A-Za-z0-9.+-]+\")*\\})? "
 	    "[0-9]+(\\.[0-9]+)?(e[+-]?[0-9]+)?$";
-	static const char comment_re[] = "^# (HELP [a-z_]+ [^\n]+|TYPE [a-z_]+ "
+	static const char comment_re[] = "^# (HELP [a-z_][a-z0-9_]* [^\n]+|TYPE [a-z_][a-z0-9_]* "
 	                                 "(counter|gauge|histogram))$";
 	struct dd_metrics *m = dd_metrics_new();
 	regex_t sample, comment;
@@ -333,9 +366,9 @@ static void test_format(void **state)
 		}
 	}
 	assert_int_equal(n_verdicts, DD_FE_COUNT * 3 * DANECID_R_COUNT);
-	/* 2 requests, 2 rejected, 2 deadline, dns, inflight, replay, 2 reloads, 12+1 buckets,
-	 * sum, count */
-	assert_int_equal(n_samples, n_verdicts + 2 + 2 + 2 + 1 + 1 + 1 + 2 + 13 + 2);
+	/* 2 requests, 2 rejected, 2 deadline, dns, inflight, replay, 6 x5u, 2 reloads, 12+1
+	 * buckets, sum, count */
+	assert_int_equal(n_samples, n_verdicts + 2 + 2 + 2 + 1 + 1 + 1 + 6 + 2 + 13 + 2);
 	free(text);
 
 	text = dd_metrics_render(m);

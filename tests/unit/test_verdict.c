@@ -390,6 +390,7 @@ static void test_json_identities(void **state)
 	strcpy(a->signer, "12025550100");
 	strcpy(a->prefix, "12025550100");
 	a->dnssec = DANECID_DNSSEC_SECURE;
+	a->method = DANECID_METHOD_DANE;
 	a->attest = 'A';
 	strcpy(a->rcd, "verified");
 	b->verstat = DANECID_VERSTAT_PASSED;
@@ -398,6 +399,7 @@ static void test_json_identities(void **state)
 	strcpy(b->detail, "b");
 	strcpy(b->signer, "12025550188");
 	strcpy(b->div, "12025550188");
+	b->method = DANECID_METHOD_X509;
 	b->compact = false;
 	c->ignored = true;
 	c->reason = DANECID_R_NO_IDENTITY;
@@ -415,15 +417,17 @@ static void test_json_identities(void **state)
 	            "{\"index\":0,\"ppt\":\"shaken\",\"form\":\"full\",\"ignored\":false,"
 	            "\"verstat\":\"TN-Validation-Passed\",\"sip_code\":0,\"reason\":\"ok\","
 	            "\"detail\":\"a\",\"signer\":\"12025550100\",\"div\":null,\"attest\":\"A\","
-	            "\"dnssec\":\"secure\",\"prefix\":\"12025550100\",\"rcd\":\"verified\"},"
+	            "\"method\":\"dane\",\"dnssec\":\"secure\",\"prefix\":\"12025550100\",\"rcd\":"
+	            "\"verified\"},"
 	            "{\"index\":1,\"ppt\":\"div\",\"form\":\"full\",\"ignored\":false,"
 	            "\"verstat\":\"TN-Validation-Passed\",\"sip_code\":0,\"reason\":\"ok\","
 	            "\"detail\":\"b\",\"signer\":\"12025550188\",\"div\":\"12025550188\","
-	            "\"attest\":null,\"dnssec\":null,\"prefix\":null,\"rcd\":null},"
+	            "\"attest\":null,\"method\":\"x509\",\"dnssec\":null,\"prefix\":null,"
+	            "\"rcd\":null},"
 	            "{\"index\":2,\"ppt\":\"future\",\"form\":\"compact\",\"ignored\":true,"
 	            "\"verstat\":\"No-TN-Validation\",\"sip_code\":0,\"reason\":\"no-identity\","
 	            "\"detail\":\"\",\"signer\":null,\"div\":null,\"attest\":null,"
-	            "\"dnssec\":null,\"prefix\":null,\"rcd\":null}],"
+	            "\"method\":null,\"dnssec\":null,\"prefix\":null,\"rcd\":null}],"
 	            "\"verified\":[\"12025550100\",\"12025550188\"],"
 	            "\"rcd\":{\"nam\":\"Alice\",\"integrity\":\"signature-only\"},"
 	            "\"warnings\":[\"w \\\"x\\\"\"]}");
