@@ -111,7 +111,7 @@ hits=$(printf '%s\n' "$metrics" | sed -n 's/^danecid_x5u_cache_hits_total //p')
 neg=$(printf '%s\n' "$metrics" | sed -n 's/^danecid_x5u_cache_negative_hits_total //p')
 check "/metrics counts cache hits ($hits) and negative hits ($neg >= 5)" \
 	[ "${hits:-0}" -ge 1 ] && [ "${neg:-0}" -ge 5 ]
-stop_daemon
+check "danecidd stops cleanly (exit 0, no sanitizer report)" stop_daemon
 
 # Private addresses refused (the default): nothing reaches the server.
 before=$(x5u_fetch_count "$PKI" /range.pem)
@@ -121,7 +121,7 @@ xhttp "x5u on loopback refused" range $U "$X5U_BASE/range.pem" TN-Validation-Fai
 xsip "x5u on loopback refused" range $U "$X5U_BASE/range.pem" TN-Validation-Failed 436 \
 	x5u-unavailable
 check "no request reached the x5u server" [ "$(x5u_fetch_count "$PKI" /range.pem)" -eq "$before" ]
-stop_daemon
+check "danecidd stops cleanly (exit 0, no sanitizer report)" stop_daemon
 
 # ---- interop with secsipidx ----
 start_x509 x509 yes
@@ -137,7 +137,7 @@ id=$("$SECSIPIDX" -sign-full -orig-tn 12025550101 -dest-tn 12025550199 -attest A
 	-x5u "$X5U_BASE/one.pem" -k "$PKI/one.key")
 http "secsipidx PASSporT for a number its certificate does not cover" TN-Validation-Failed 438 \
 	tnauth-mismatch "$(atis_req +12025550101 +12025550199 "" "\"$id\"")"
-stop_daemon
+check "danecidd stops cleanly (exit 0, no sanitizer report)" stop_daemon
 
 # secsipidx checks danecid's PASSporTs: it fetches the x5u (trusting the TLS CA through
 # SSL_CERT_FILE) and checks the chain to the STI-CA root (-cert-verify 13: leaf dates, CA file,
