@@ -614,7 +614,9 @@ static void reload(struct dd *d)
 	d->gen = g;
 	dd_log_set_level((enum dd_level)g->cfg.log_level);
 	dd_metrics_reload(d->metrics, true);
-	dd_log(DD_NOTICE, "reloaded: apex %s, trust anchor %s", g->cfg.apex, g->cfg.trust_anchor);
+	dd_log(DD_NOTICE, "reloaded: apex %s, trust anchor %s",
+	       g->cfg.apex != NULL ? g->cfg.apex : "none",
+	       g->cfg.trust_anchor != NULL ? g->cfg.trust_anchor : "none");
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)

@@ -64,7 +64,8 @@ struct danecid_certcache {
 
 struct danecid_certmbox {
 	danecid_certcache *cc;
-	struct event *ev;
+	struct event *ev; /* added only while requests wait: an idle loop may end */
+	unsigned pending; /* requests of this mailbox not answered yet (its own thread only) */
 	int rd, wr;
 	pthread_mutex_t lock;
 	struct waiter *head, *tail;
@@ -232,6 +233,19 @@ static bool make_room(danecid_certcache *cc, time_t now)
 	return cc->n < cc->o.max_entries;
 }
 
+/* Move a fetch's outcome (tmp) into the table's entry e. */
+static void settle(struct entry *e, struct entry *tmp)
+{
+	danecid_certchain_free(e->chain);
+	e->state = tmp->state;
+	e->chain = tmp->chain;
+	tmp->chain = NULL;
+	memcpy(e->err, tmp->err, sizeof(e->err));
+	e->expires = tmp->expires;
+	e->bytes = tmp->bytes;
+	e->connects = tmp->connects;
+}
+
 /* Fill an answer from a settled entry. */
 static void answer_from(const struct entry *e, struct danecid_cert_answer *a, bool cached)
 {
@@ -379,14 +393,7 @@ int danecid_certcache_get(danecid_certcache *cc, const char *url, time_t now,
 		e->state = E_FAILED; /* filled below */
 	}
 	if (e != NULL && e->state != E_FETCHING) { /* (a fetch under way settles it itself) */
-		danecid_certchain_free(e->chain);
-		e->state = tmp.state;
-		e->chain = tmp.chain;
-		tmp.chain = NULL;
-		memcpy(e->err, tmp.err, sizeof(e->err));
-		e->expires = tmp.expires;
-		e->bytes = tmp.bytes;
-		e->connects = tmp.connects;
+		settle(e, &tmp);
 	}
 	pthread_mutex_unlock(&cc->lock);
 	danecid_certchain_free(tmp.chain);
@@ -427,8 +434,12 @@ static void deliver_all(danecid_certmbox *mb)
 		struct waiter *d = list;
 
 		list = d->next;
+		mb->pending--;
 		d->cb(&d->a, d->arg);
 		free(d);
+	}
+	if (mb->pending == 0) {
+		event_del(mb->ev); /* nothing waits: let an idle loop end */
 	}
 }
 
@@ -458,8 +469,7 @@ int danecid_certmbox_new(danecid_certcache *cc, struct event_base *base, danecid
 	mb->rd = fds[0];
 	mb->wr = fds[1];
 	if (pthread_mutex_init(&mb->lock, NULL) != 0 ||
-	    (mb->ev = event_new(base, mb->rd, EV_READ | EV_PERSIST, on_wake, mb)) == NULL ||
-	    event_add(mb->ev, NULL) != 0) {
+	    (mb->ev = event_new(base, mb->rd, EV_READ | EV_PERSIST, on_wake, mb)) == NULL) {
 		if (mb->ev != NULL) {
 			event_free(mb->ev);
 		}
@@ -506,6 +516,7 @@ void danecid_certmbox_free(danecid_certmbox *mb)
 		struct waiter *w = mine;
 
 		mine = w->next;
+		mb->pending--;
 		snprintf(w->a.err, sizeof(w->a.err),
 		         "the verification was stopped before the x5u fetch ended");
 		w->cb(&w->a, w->arg);
@@ -541,13 +552,7 @@ static void *fetch_thread(void *arg)
 	}
 	e = find(cc, job->url, fnv(job->url));
 	if (e != NULL && e->state == E_FETCHING) {
-		e->state = tmp.state;
-		e->chain = tmp.chain;
-		tmp.chain = NULL;
-		memcpy(e->err, tmp.err, sizeof(e->err));
-		e->expires = tmp.expires;
-		e->bytes = tmp.bytes;
-		e->connects = tmp.connects;
+		settle(e, &tmp);
 		w = e->waiters;
 		e->waiters = NULL;
 		while (w != NULL) {
@@ -595,6 +600,15 @@ static int start_fetch(danecid_certcache *cc, const char *url, time_t now)
 	return DANECID_OK;
 }
 
+/* The answer comes now (r is 1 or an error): the loop need not watch the pipe for it. */
+static int settled(danecid_certmbox *mb, int r)
+{
+	if (mb->pending == 0) {
+		event_del(mb->ev);
+	}
+	return r;
+}
+
 int danecid_certcache_get_async(danecid_certmbox *mb, const char *url, time_t now,
                                 struct danecid_cert_answer *out, danecid_cert_cb cb, void *arg)
 {
@@ -611,16 +625,22 @@ int danecid_certcache_get_async(danecid_certmbox *mb, const char *url, time_t no
 	w->mb = mb;
 	w->cb = cb;
 	w->arg = arg;
+	/* the pipe is watched while a request of this mailbox waits, so that an idle loop ends */
+	if (mb->pending == 0 && event_add(mb->ev, NULL) != 0) {
+		free(w);
+		return DANECID_ERR_INTERNAL;
+	}
 	pthread_mutex_lock(&cc->lock);
 	if (lookup(cc, url, h, now, out, &e) == 1) {
 		pthread_mutex_unlock(&cc->lock);
 		free(w);
-		return 1;
+		return settled(mb, 1);
 	}
 	if (e != NULL) { /* a fetch is under way: join it */
 		cc->st.joined++;
 		w->next = e->waiters;
 		e->waiters = w;
+		mb->pending++;
 		pthread_mutex_unlock(&cc->lock);
 		return 0;
 	}
@@ -629,12 +649,12 @@ int danecid_certcache_get_async(danecid_certmbox *mb, const char *url, time_t no
 		free(w);
 		snprintf(out->err, sizeof(out->err),
 		         "x5u not fetched: %u fetches are under way already", cc->o.max_fetches);
-		return 1;
+		return settled(mb, 1);
 	}
 	if ((e = entry_new(cc, url, h)) == NULL) {
 		pthread_mutex_unlock(&cc->lock);
 		free(w);
-		return DANECID_ERR_NOMEM;
+		return settled(mb, DANECID_ERR_NOMEM);
 	}
 	e->waiters = w;
 	cc->inflight++;
@@ -644,8 +664,9 @@ int danecid_certcache_get_async(danecid_certmbox *mb, const char *url, time_t no
 		unlink_entry(cc, e);
 		free(w);
 		pthread_mutex_unlock(&cc->lock);
-		return r;
+		return settled(mb, r);
 	}
+	mb->pending++;
 	pthread_mutex_unlock(&cc->lock);
 	return 0;
 }

@@ -80,10 +80,11 @@ struct walk {
 	char warning[192]; /* a malformed policy record met on the way */
 };
 
-/* The x509 method's parts: STI-CA store, SPC map, and the x5u cache (shared with the context
- * a reloaded configuration replaces, when its fetch settings are the same). */
-static int x509_setup(danecid_ctx *ctx, const struct danecid_config *cfg, danecid_ctx *share,
-                      char *errbuf, size_t errlen)
+/* The x5u cache, for the x509 method and for DANE digest records (TLSA 3 1 1, 3 1 2): shared
+ * with the context a reloaded configuration replaces, when its fetch settings are the same.
+ * It starts no thread and fetches nothing until a verification needs an x5u. */
+static int x5u_setup(danecid_ctx *ctx, const struct danecid_config *cfg, danecid_ctx *share,
+                     char *errbuf, size_t errlen)
 {
 	struct danecid_certcache_opts o;
 	int r;
@@ -91,20 +92,6 @@ static int x509_setup(danecid_ctx *ctx, const struct danecid_config *cfg, daneci
 	if ((r = danecid_fetch_global_init()) != DANECID_OK) {
 		snprintf(errbuf, errlen, "libcurl could not be initialised");
 		return r;
-	}
-	r = danecid_castore_new(cfg->ca_file, cfg->ca_path, cfg->crl_file, &ctx->cas, errbuf,
-	                        errlen);
-	if (r != DANECID_OK) {
-		return r;
-	}
-	if (cfg->spc_map != NULL) {
-		char err[160] = "";
-
-		if (danecid_spc_map_parse(cfg->spc_map, strlen(cfg->spc_map), &ctx->spc, err,
-		                          sizeof(err)) != DANECID_OK) {
-			snprintf(errbuf, errlen, "spc-map: %s", err);
-			return DANECID_ERR_CONFIG;
-		}
 	}
 	memset(&o, 0, sizeof(o));
 	o.fetch.tls_ca_file = cfg->x5u_tls_ca_file;
@@ -121,6 +108,29 @@ static int x509_setup(danecid_ctx *ctx, const struct danecid_config *cfg, daneci
 		return DANECID_OK;
 	}
 	return danecid_certcache_new(&o, &ctx->certs);
+}
+
+/* The x509 method's own parts: the STI-CA store and the SPC map. */
+static int x509_setup(danecid_ctx *ctx, const struct danecid_config *cfg, char *errbuf,
+                      size_t errlen)
+{
+	int r;
+
+	r = danecid_castore_new(cfg->ca_file, cfg->ca_path, cfg->crl_file, &ctx->cas, errbuf,
+	                        errlen);
+	if (r != DANECID_OK) {
+		return r;
+	}
+	if (cfg->spc_map != NULL) {
+		char err[160] = "";
+
+		if (danecid_spc_map_parse(cfg->spc_map, strlen(cfg->spc_map), &ctx->spc, err,
+		                          sizeof(err)) != DANECID_OK) {
+			snprintf(errbuf, errlen, "spc-map: %s", err);
+			return DANECID_ERR_CONFIG;
+		}
+	}
+	return DANECID_OK;
 }
 
 static int ctx_create(const struct danecid_config *cfg, danecid_ctx *share, danecid_ctx **out,
@@ -175,8 +185,9 @@ static int ctx_create(const struct danecid_config *cfg, danecid_ctx *share, dane
 			goto out;
 		}
 	}
-	if (has_method(ctx, DANECID_METHODS_X509) &&
-	    (r = x509_setup(ctx, cfg, share, errbuf, errlen)) != DANECID_OK) {
+	if ((r = x5u_setup(ctx, cfg, share, errbuf, errlen)) != DANECID_OK ||
+	    (has_method(ctx, DANECID_METHODS_X509) &&
+	     (r = x509_setup(ctx, cfg, errbuf, errlen)) != DANECID_OK)) {
 		goto out;
 	}
 	danecid_sip_init();
@@ -321,36 +332,53 @@ static bool sig_in_range(const uint8_t sig[64])
 	return true;
 }
 
-/* Whether the signature verifies under one of the node's pinned keys. */
-static int authorized(const struct walk *w, const struct danecid_passport *pp, int *hash_only)
+/* Whether the signature verifies under one of the node's pinned keys: the key of a 3 1 0
+ * record, or the key of the x5u certificate when a 3 1 1 / 3 1 2 record pins its digest
+ * (RFC 6698 §2.1.3; DANE-EE: the certificate's issuer and dates do not count, RFC 7671 §5.1).
+ * *digests receives the number of usable digest records, *matched whether the certificate's
+ * key matched one of them. */
+static int authorized(const struct walk *w, const struct danecid_passport *pp,
+                      const struct danecid_cert_answer *cert, int *digests, bool *matched)
 {
-	*hash_only = 0;
-	for (size_t i = 0; i < w->tlsa.n; i++) {
+	const danecid_es256_key *ckey =
+	    cert != NULL && cert->chain != NULL ? danecid_certchain_key(cert->chain) : NULL;
+	uint8_t *spki = NULL;
+	size_t spki_len = 0;
+	int result = 0;
+
+	*digests = 0;
+	*matched = false;
+	for (size_t i = 0; i < w->tlsa.n && result == 0; i++) {
 		struct danecid_tlsa t;
 		danecid_es256_key *key = NULL;
-		int ok;
 
 		if (danecid_tlsa_parse(w->tlsa.rr[i].data, w->tlsa.rr[i].len, &t) != DANECID_OK ||
 		    !danecid_tlsa_usable(&t)) {
 			continue;
 		}
 		if (!danecid_tlsa_has_key(&t)) {
-			(*hash_only)++;
+			(*digests)++;
+			if (ckey == NULL || *matched) {
+				continue;
+			}
+			if (spki == NULL &&
+			    (result = danecid_es256_key_spki(ckey, &spki, &spki_len)) != DANECID_OK) {
+				break;
+			}
+			*matched = danecid_tlsa_match(&t, spki, spki_len);
 			continue;
 		}
 		if (danecid_es256_key_from_spki(t.data, t.len, &key) != DANECID_OK) {
 			continue; /* not a P-256 key: cannot have signed an ES256 PASSporT */
 		}
-		ok = danecid_passport_verify_sig(pp, key);
+		result = danecid_passport_verify_sig(pp, key);
 		danecid_es256_key_free(key);
-		if (ok < 0) {
-			return ok;
-		}
-		if (ok == 1) {
-			return 1;
-		}
 	}
-	return 0;
+	if (result == 0 && *matched) {
+		result = danecid_passport_verify_sig(pp, ckey);
+	}
+	free(spki);
+	return result;
 }
 
 static bool tn_eq(const struct danecid_tn *a, const struct danecid_tn *b)
@@ -517,13 +545,16 @@ out:
 	return r;
 }
 
-/* The checks of one PASSporT that use its signer's walk. DANECID_OK with v->reason ok means
+/* The checks of one PASSporT that use its signer's walk (and, for a node that pins key
+ * digests, the x5u certificate: cert, fetched when tried). DANECID_OK with v->reason ok means
  * genuine: what is left is the chain to the call and the replay check. */
 static int post_identity(const struct signer *s, struct danecid_passport *pp,
+                         const struct danecid_cert_answer *cert, bool tried,
                          struct danecid_verdict *v)
 {
 	const struct walk *w = &s->w;
-	int hash_only = 0;
+	int digests = 0;
+	bool matched = false;
 	int ok;
 
 	v->method = DANECID_METHOD_DANE;
@@ -545,15 +576,25 @@ static int post_identity(const struct signer *s, struct danecid_passport *pp,
 		                    "signature r or s is out of range (0 or >= n)");
 		return DANECID_OK;
 	}
-	ok = authorized(w, pp, &hash_only);
+	ok = authorized(w, pp, cert, &digests, &matched);
 	if (ok < 0) {
 		return ok;
+	}
+	if (ok == 0 && digests > 0 && tried && cert->chain == NULL) {
+		danecid_verdict_set(v, DANECID_R_X5U_UNAVAILABLE,
+		                    "%s pins %d key digest(s); the x5u certificate: %s", w->detail,
+		                    digests, cert->err);
+		return DANECID_OK;
 	}
 	if (ok == 0) {
 		danecid_verdict_set(
 		    v, DANECID_R_KEY_NOT_AUTHORIZED,
 		    "signature verifies under none of the %zu key(s) at %s%s", w->tlsa.n, w->detail,
-		    hash_only > 0 ? " (digest-only records need the x5u certificate)" : "");
+		    digests == 0 ? ""
+		    : !tried     ? " (its digest records need the x5u certificate; the PASSporT "
+		                   "names none)"
+		    : matched    ? " (the x5u certificate's key matches a digest record)"
+		                 : " (the x5u certificate's key matches none of its digest records)");
 		return DANECID_OK;
 	}
 	if (w->pol.attest_set && pp->attest != 0) {
@@ -585,7 +626,9 @@ static int post_identity(const struct signer *s, struct danecid_passport *pp,
 			return DANECID_OK;
 		}
 	}
-	danecid_verdict_set(v, DANECID_R_OK, "signed by a key published at %s", w->detail);
+	danecid_verdict_set(v, DANECID_R_OK, "signed by a key %s at %s",
+	                    matched ? "of the x5u certificate, pinned by digest" : "published",
+	                    w->detail);
 	return DANECID_OK;
 }
 
@@ -675,6 +718,7 @@ struct vjob {
 	struct danecid_rrset tlsa;        /* the walk's TLSA answer at that prefix */
 	/* the x509 method: which PASSporTs it decides, and their x5u documents */
 	bool x509[DANECID_IDENTITY_MAX];
+	bool x5u_tried[DANECID_IDENTITY_MAX]; /* an https x5u was asked for (DANE digests) */
 	struct danecid_cert_answer cert[DANECID_IDENTITY_MAX];
 	struct certreq {
 		struct vjob *vj;
@@ -946,7 +990,8 @@ static int judge_signed(struct vjob *vj)
 			continue;
 		}
 		r = vj->x509[i] ? post_x509(vj, i, v)
-		                : post_identity(&vj->signers[vj->signer_of[i]], vj->pp[i], v);
+		                : post_identity(&vj->signers[vj->signer_of[i]], vj->pp[i], &vj->cert[i],
+		                                vj->x5u_tried[i], v);
 		if (r == DANECID_OK && v->reason != DANECID_R_OK &&
 		    v->verstat == DANECID_VERSTAT_PASSED) {
 			r = DANECID_ERR_INTERNAL; /* never let a failure read as a pass */
@@ -1096,8 +1141,8 @@ static void vjob_finish(struct vjob *vj)
 	vjob_free(vj);
 }
 
-/* ---- the x509 method (RFC 8226): after the walks, the x5u documents of the PASSporTs it
- * decides; then the verdict ---- */
+/* ---- x5u certificates, after the walks: for the PASSporTs the x509 method (RFC 8226)
+ * decides, and for those whose DANE node pins key digests; then the verdict ---- */
 
 /* Whether the x509 method decides PASSporT i: alone; first, for a PASSporT that names a
  * certificate; or after DANE, when DANE could not decide (nothing registered, or no chain of
@@ -1141,6 +1186,29 @@ static const char *x5u_of(const struct vjob *vj, size_t i, char *why, size_t wle
 	return x5u != NULL ? x5u : info;
 }
 
+/* Whether PASSporT i, judged by DANE, needs its x5u certificate: the deciding node pins key
+ * digests (TLSA 3 1 1, 3 1 2) and the PASSporT names an https certificate. */
+static bool dane_digests(const struct vjob *vj, size_t i)
+{
+	const struct signer *s = &vj->signers[vj->signer_of[i]];
+	const char *info = vj->ids[i].info;
+
+	if (vj->state[i] != ID_WALK || s->err != DANECID_OK || s->w.step != DANECID_STEP_DECIDE ||
+	    s->w.pol.deny ||
+	    (vj->pp[i]->x5u == NULL && (info == NULL || strncasecmp(info, "https:", 6) != 0))) {
+		return false;
+	}
+	for (size_t k = 0; k < s->w.tlsa.n; k++) {
+		struct danecid_tlsa t;
+
+		if (danecid_tlsa_parse(s->w.tlsa.rr[k].data, s->w.tlsa.rr[k].len, &t) == DANECID_OK &&
+		    danecid_tlsa_usable(&t) && !danecid_tlsa_has_key(&t)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static void on_cert(struct danecid_cert_answer *a, void *arg)
 {
 	struct certreq *cr = arg;
@@ -1163,7 +1231,8 @@ static void x509_phase(struct vjob *vj)
 		struct danecid_cert_answer *a = &vj->cert[i];
 		const char *url;
 
-		if (!(vj->x509[i] = decides_x509(vj, i))) {
+		vj->x509[i] = decides_x509(vj, i);
+		if (!vj->x509[i] && !(vj->x5u_tried[i] = dane_digests(vj, i))) {
 			continue;
 		}
 		url = x5u_of(vj, i, a->err, sizeof(a->err));

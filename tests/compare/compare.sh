@@ -134,17 +134,7 @@ NCPU=$(nproc 2>/dev/null || echo 1)
 PIN_TOOL=
 pin_servers() {
 	[ "$NCPU" -ge 2 ] && command -v taskset >/dev/null || return 0
-	pids=$(cat "$TREE/nsd.pid" 2>/dev/null)
-	all=$pids
-	while [ -n "$pids" ]; do
-		kids=
-		for p in $pids; do
-			kids="$kids $(cat /proc/"$p"/task/*/children 2>/dev/null)"
-		done
-		pids=$(echo $kids)
-		all="$all $pids"
-	done
-	for p in $all ${X5U_PID:-}; do
+	for p in $(nsd_pids) ${X5U_PID:-}; do
 		taskset -a -p -c 1 "$p" >/dev/null 2>&1
 	done
 }

@@ -42,7 +42,14 @@ start_tree() {
 # nsd_signal SIG: signal NSD and every process it forked (the server children answer queries;
 # STOP makes DNS silent without closing its port). cleanup resumes a stopped NSD.
 nsd_signal() {
-	pids=$(cat "$TREE/nsd.pid")
+	for p in $(nsd_pids); do
+		kill "-$1" "$p"
+	done
+}
+
+# nsd_pids: NSD's process and every process it forked.
+nsd_pids() {
+	pids=$(cat "$TREE/nsd.pid" 2>/dev/null)
 	all=$pids
 	while [ -n "$pids" ]; do
 		kids=
@@ -52,9 +59,7 @@ nsd_signal() {
 		pids=$(echo $kids)
 		all="$all $pids"
 	done
-	for p in $all; do
-		kill "-$1" "$p"
-	done
+	echo $all
 }
 
 stop_tree() {

@@ -2,7 +2,8 @@
 # x509.sh — the certificate method (RFC 8226) through the CLI: a test STI PKI made at run
 # time, x5u documents served over HTTPS by a real nginx on loopback, and every outcome a user
 # relies on (valid, expired, unknown root, TNAuthList, CRL, timeout, garbage, private address,
-# redirects), the x5u cache, and the methods policy (dane, x509, dane,x509, x509,dane).
+# redirects), the x5u cache, the methods policy (dane, x509, dane,x509, x509,dane), and DANE
+# digest records whose key comes from the x5u certificate.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pki.sh"
 
@@ -215,6 +216,48 @@ EXPECT_JSON='"method":"x509"' expect "x509,dane: a PASSporT with x5u is decided 
 	TN-Validation-Failed tnauth-mismatch 438 "$T/range-12025550300"
 EXPECT_JSON='"method":"dane"' expect "x509,dane: a PASSporT without x5u by DANE" 0 \
 	TN-Validation-Passed ok 0 "$T/dane-only"
+VERIFY="$VERIFY_DANE $X509"
+
+# ---- DANE digest records (TLSA 3 1 1 / 3 1 2): the key comes from the x5u certificate ----
+# Dana's key is pinned by digest at 12025550211 (SHA-256) and 12025550212 (SHA-512). Her
+# certificate is self-signed and made now, so at the pinned clock it is not yet valid: DANE-EE
+# does not look at issuers or dates (RFC 7671 §5.1), only at the key.
+openssl req -x509 -new -key "$KEYS/dana.pem" -subj /CN=dana -days 2 -out "$PKI/www/dana.pem" \
+	2>"$WORK/req.err" || { echo "Bail out! openssl req: $(cat "$WORK/req.err")"; exit 1; }
+VERIFY="$VERIFY_DANE --x5u-tls-ca-file $PKI/tls-ca.pem --x5u-allow-private yes"
+# dcall FILE KEY ORIG [sign options...]: a call from ORIG signed by a key of the tree.
+dcall() {
+	f=$1 k=$2 o=$3
+	shift 3
+	invite "$f" "sip:+$o@example.net" sip:+12025550199@example.org \
+		"Identity: $(sign "$k" "$o" 12025550199 --attest A "$@")"
+}
+dcall "$T/dana256" dana 12025550211 --x5u "$X5U_BASE/dana.pem"
+EXPECT_JSON='"method":"dane","dnssec":"secure","prefix":"12025550211"' \
+	expect "TLSA 3 1 1: the x5u certificate's key matches the SHA-256 digest" 0 \
+	TN-Validation-Passed ok 0 "$T/dana256"
+EXPECT_JSON='of the x5u certificate, pinned by digest' expect "... and the detail says so" 0 \
+	TN-Validation-Passed ok 0 "$T/dana256"
+dcall "$T/dana512" dana 12025550212 --x5u "$X5U_BASE/dana.pem"
+expect "TLSA 3 1 2: the SHA-512 digest" 0 TN-Validation-Passed ok 0 "$T/dana512"
+dcall "$T/dana-other" dana 12025550211 --x5u "$X5U_BASE/one.pem"
+EXPECT_JSON="matches none of its digest records" \
+	expect "an x5u certificate of another key" 1 TN-Validation-Failed key-not-authorized 438 \
+	"$T/dana-other"
+dcall "$T/dana-nox5u" dana 12025550211
+EXPECT_JSON='the PASSporT names none' expect "digest records, no x5u in the PASSporT" 1 \
+	TN-Validation-Failed key-not-authorized 438 "$T/dana-nox5u"
+dcall "$T/dana-forged" alice 12025550211 --x5u "$X5U_BASE/dana.pem"
+EXPECT_JSON="matches a digest record" \
+	expect "Dana's certificate named, signed by another key" 1 TN-Validation-Failed \
+	key-not-authorized 438 "$T/dana-forged"
+dcall "$T/dana-garbage" dana 12025550211 --x5u "$X5U_BASE/garbage.pem"
+EXPECT_JSON='pins 1 key digest(s)' expect "digest records, x5u garbage" 1 TN-Validation-Failed \
+	x5u-unavailable 436 "$T/dana-garbage"
+VERIFY="$VERIFY_DANE --x5u-tls-ca-file $PKI/tls-ca.pem"
+EXPECT_JSON='is private or special-purpose' \
+	expect "digest records, x5u on loopback refused by default" 1 TN-Validation-Failed \
+	x5u-unavailable 436 "$T/dana256"
 VERIFY="$VERIFY_DANE $X509"
 
 # ---- configuration errors are usage errors with a clear message ----

@@ -111,6 +111,27 @@ hits=$(printf '%s\n' "$metrics" | sed -n 's/^danecid_x5u_cache_hits_total //p')
 neg=$(printf '%s\n' "$metrics" | sed -n 's/^danecid_x5u_cache_negative_hits_total //p')
 check "/metrics counts cache hits ($hits) and negative hits ($neg >= 5)" \
 	[ "${hits:-0}" -ge 1 ] && [ "${neg:-0}" -ge 5 ]
+
+# A reload keeps the x5u cache (same x5u keys): no new fetch after SIGHUP.
+f0=$(x5u_fetch_count "$PKI" /range.pem)
+xhttp "before SIGHUP" range $U "$X5U_BASE/range.pem" TN-Validation-Passed 0 ok
+kill -HUP "$DPID"
+i=0
+until grep -q "reloaded" "$WORK/danecidd.log" || [ $i -ge 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+xhttp "after SIGHUP" range $U "$X5U_BASE/range.pem" TN-Validation-Passed 0 ok
+check "the reload kept the x5u cache: one fetch in all" \
+	[ $(($(x5u_fetch_count "$PKI" /range.pem) - f0)) -le 1 ]
+
+# Cache-Control: max-age=2 is honoured: within it no fetch, after it a new one.
+xhttp "max-age=2, first call" range $U "$X5U_BASE/short/range.pem" TN-Validation-Passed 0 ok
+xhttp "max-age=2, at once again" range $U "$X5U_BASE/short/range.pem" TN-Validation-Passed 0 ok
+check "one fetch within max-age" [ "$(x5u_fetch_count "$PKI" /short/range.pem)" -eq 1 ]
+sleep 3
+xhttp "max-age=2, 3 s later" range $U "$X5U_BASE/short/range.pem" TN-Validation-Passed 0 ok
+check "fetched again once max-age had passed" [ "$(x5u_fetch_count "$PKI" /short/range.pem)" -eq 2 ]
 check "danecidd stops cleanly (exit 0, no sanitizer report)" stop_daemon
 
 # Private addresses refused (the default): nothing reaches the server.
