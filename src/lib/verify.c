@@ -361,8 +361,8 @@ static int authorized(const struct walk *w, const struct danecid_passport *pp,
 			if (ckey == NULL || *matched) {
 				continue;
 			}
-			if (spki == NULL &&
-			    (result = danecid_es256_key_spki(ckey, &spki, &spki_len)) != DANECID_OK) {
+			if (spki == NULL && (result = danecid_es256_key_spki(
+			                         ckey, &spki, &spki_len)) != DANECID_OK) {
 				break;
 			}
 			*matched = danecid_tlsa_match(&t, spki, spki_len);
@@ -594,7 +594,7 @@ static int post_identity(const struct signer *s, struct danecid_passport *pp,
 		    : !tried     ? " (its digest records need the x5u certificate; the PASSporT "
 		                   "names none)"
 		    : matched    ? " (the x5u certificate's key matches a digest record)"
-		                 : " (the x5u certificate's key matches none of its digest records)");
+		              : " (the x5u certificate's key matches none of its digest records)");
 		return DANECID_OK;
 	}
 	if (w->pol.attest_set && pp->attest != 0) {
@@ -990,8 +990,8 @@ static int judge_signed(struct vjob *vj)
 			continue;
 		}
 		r = vj->x509[i] ? post_x509(vj, i, v)
-		                : post_identity(&vj->signers[vj->signer_of[i]], vj->pp[i], &vj->cert[i],
-		                                vj->x5u_tried[i], v);
+		                : post_identity(&vj->signers[vj->signer_of[i]], vj->pp[i],
+		                                &vj->cert[i], vj->x5u_tried[i], v);
 		if (r == DANECID_OK && v->reason != DANECID_R_OK &&
 		    v->verstat == DANECID_VERSTAT_PASSED) {
 			r = DANECID_ERR_INTERNAL; /* never let a failure read as a pass */
@@ -1201,7 +1201,8 @@ static bool dane_digests(const struct vjob *vj, size_t i)
 	for (size_t k = 0; k < s->w.tlsa.n; k++) {
 		struct danecid_tlsa t;
 
-		if (danecid_tlsa_parse(s->w.tlsa.rr[k].data, s->w.tlsa.rr[k].len, &t) == DANECID_OK &&
+		if (danecid_tlsa_parse(s->w.tlsa.rr[k].data, s->w.tlsa.rr[k].len, &t) ==
+		        DANECID_OK &&
 		    danecid_tlsa_usable(&t) && !danecid_tlsa_has_key(&t)) {
 			return true;
 		}
