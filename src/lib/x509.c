@@ -1,4 +1,5 @@
 /* x509 — x5u documents, STI-CA trust and chain validation with OpenSSL (RFC 8226). */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,6 +251,19 @@ const struct danecid_tnauth *danecid_certchain_tnauth(const danecid_certchain *c
 
 /* ---- the STI-CA store ---- */
 
+/* A file the store is to read: say clearly when it cannot be opened at all. */
+static bool readable(const char *what, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		danecid_errf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return false;
+	}
+	fclose(f);
+	return true;
+}
+
 int danecid_castore_new(const char *ca_file, const char *ca_path, const char *crl_file,
                         danecid_castore **out, char *err, size_t errlen)
 {
@@ -269,6 +283,10 @@ int danecid_castore_new(const char *ca_file, const char *ca_path, const char *cr
 	}
 	atomic_init(&cs->refs, 1);
 	ERR_clear_error();
+	if ((ca_file != NULL && !readable("ca-file", ca_file, err, errlen)) ||
+	    (crl_file != NULL && !readable("crl-file", crl_file, err, errlen))) {
+		goto fail;
+	}
 	if (ca_file != NULL) {
 		lk = X509_STORE_add_lookup(cs->store, X509_LOOKUP_file());
 		if (lk == NULL || X509_load_cert_file(lk, ca_file, X509_FILETYPE_PEM) <= 0) {
