@@ -1,5 +1,6 @@
 /* x509 — x5u documents, STI-CA trust and chain validation with OpenSSL (RFC 8226). */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,39 @@ static int leaf_key(danecid_certchain *ch)
 	return DANECID_OK;
 }
 
+/* Whether the document is only PEM CERTIFICATE blocks and white space (OpenSSL's reader
+ * would skip any other text between the blocks). */
+static bool only_cert_blocks(const uint8_t *p, size_t len)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char end[] = "-----END CERTIFICATE-----";
+	bool inside = false;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t j = i, k;
+
+		while (j < len && p[j] != '\n') {
+			j++;
+		}
+		k = j; /* the line is [i, k) without its CR and trailing blanks */
+		while (k > i && (p[k - 1] == '\r' || p[k - 1] == ' ' || p[k - 1] == '\t')) {
+			k--;
+		}
+		if (!inside) {
+			if (k - i == sizeof(begin) - 1 && memcmp(p + i, begin, k - i) == 0) {
+				inside = true;
+			} else if (k != i) {
+				return false; /* text outside a block */
+			}
+		} else if (k - i == sizeof(end) - 1 && memcmp(p + i, end, k - i) == 0) {
+			inside = false;
+		}
+		i = j + 1;
+	}
+	return !inside;
+}
+
 int danecid_certchain_parse(const uint8_t *pem, size_t len, danecid_certchain **out, char *err,
                             size_t errlen)
 {
@@ -121,6 +155,10 @@ int danecid_certchain_parse(const uint8_t *pem, size_t len, danecid_certchain **
 	*out = NULL;
 	if (len == 0 || len > INT32_MAX) {
 		danecid_errf(err, errlen, "it is empty");
+		return DANECID_ERR_MALFORMED;
+	}
+	if (!only_cert_blocks(pem, len)) {
+		danecid_errf(err, errlen, "it holds something other than PEM certificates");
 		return DANECID_ERR_MALFORMED;
 	}
 	if ((ch = calloc(1, sizeof(*ch))) == NULL || (ch->inter = sk_X509_new_null()) == NULL ||
@@ -141,7 +179,7 @@ int danecid_certchain_parse(const uint8_t *pem, size_t len, danecid_certchain **
 
 			ERR_clear_error();
 			if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && n > 0) {
-				break; /* the end of the document (only whitespace may follow) */
+				break; /* the end of the document (only white space follows) */
 			}
 			danecid_errf(err, errlen, "%s",
 			             n == 0 ? "it holds no PEM certificate"
@@ -296,6 +334,16 @@ int danecid_castore_new(const char *ca_file, const char *ca_path, const char *cr
 		}
 	}
 	if (ca_path != NULL) {
+		struct stat st;
+
+		if (stat(ca_path, &st) != 0) {
+			danecid_errf(err, errlen, "ca-path %s: %s", ca_path, strerror(errno));
+			goto fail;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			danecid_errf(err, errlen, "ca-path %s: not a directory", ca_path);
+			goto fail;
+		}
 		lk = X509_STORE_add_lookup(cs->store, X509_LOOKUP_hash_dir());
 		if (lk == NULL || X509_LOOKUP_add_dir(lk, ca_path, X509_FILETYPE_PEM) != 1) {
 			danecid_errf(err, errlen, "ca-path %s cannot be used", ca_path);
@@ -355,8 +403,9 @@ static bool only_tnauth_unhandled(X509 *x)
 
 static int verify_cb(int ok, X509_STORE_CTX *xc)
 {
+	/* a TNAuthList may be critical, on the signer's certificate or on a CA's (RFC 9060
+	 * delegate certificates) */
 	if (!ok && X509_STORE_CTX_get_error(xc) == X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION &&
-	    X509_STORE_CTX_get_error_depth(xc) == 0 &&
 	    only_tnauth_unhandled(X509_STORE_CTX_get_current_cert(xc))) {
 		X509_STORE_CTX_set_error(xc, X509_V_OK);
 		return 1;
@@ -386,7 +435,20 @@ enum danecid_reason danecid_certchain_validate(const danecid_castore *cs,
 	X509_VERIFY_PARAM_set_depth(vp, CHAIN_MAX);
 	X509_STORE_CTX_set_verify_cb(xc, verify_cb);
 	if (X509_verify_cert(xc) == 1) {
-		why = DANECID_R_OK;
+		uint32_t ku = X509_get_key_usage(ch->leaf);
+
+		why = DANECID_R_CERT_INVALID;
+		if ((X509_get_extension_flags(ch->leaf) & EXFLAG_CA) != 0 ||
+		    X509_check_ca(ch->leaf) != 0) {
+			danecid_errf(detail, dlen,
+			             "certificate of the signer: it is a CA certificate");
+		} else if (ku != UINT32_MAX && (ku & KU_DIGITAL_SIGNATURE) == 0) {
+			danecid_errf(detail, dlen,
+			             "certificate of the signer: its key usage excludes "
+			             "digitalSignature");
+		} else {
+			why = DANECID_R_OK;
+		}
 	} else {
 		int e = X509_STORE_CTX_get_error(xc);
 		int depth = X509_STORE_CTX_get_error_depth(xc);

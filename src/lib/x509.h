@@ -19,7 +19,8 @@ typedef struct danecid_certchain danecid_certchain;
 
 /**
  * Parse an x5u document (PEM: the leaf first, then intermediates; RFC 8226 §8, SPEC §5).
- * Up to 8 certificates; anything between or after them that is not a certificate is refused.
+ * Up to 8 certificates; a document with anything but PEM CERTIFICATE blocks and white space is
+ * refused.
  * @param out receives the chain (one reference).
  * @return DANECID_OK; DANECID_ERR_MALFORMED (err says why); DANECID_ERR_NOMEM.
  */
@@ -49,8 +50,7 @@ typedef struct danecid_castore danecid_castore;
  * @param ca_file PEM roots, or NULL; @param ca_path an OpenSSL hashed directory, or NULL
  *        (one of the two is needed); @param crl_file PEM CRLs, or NULL: then revocation is
  *        not checked.
- * @return DANECID_OK; DANECID_ERR_CONFIG or DANECID_ERR_IO (err says which file);
- *         DANECID_ERR_NOMEM.
+ * @return DANECID_OK; DANECID_ERR_CONFIG (err names the file and why); DANECID_ERR_NOMEM.
  */
 int danecid_castore_new(const char *ca_file, const char *ca_path, const char *crl_file,
                         danecid_castore **out, char *err, size_t errlen);
@@ -61,7 +61,8 @@ void danecid_castore_free(danecid_castore *cs);
 /**
  * Validate the chain to the store at time now: signatures, validity periods, CA
  * constraints, and the leaf's CRL status when the store has CRLs. A TNAuthList marked
- * critical is understood.
+ * critical is understood (at any depth). The signer's certificate must not be a CA, and a
+ * key usage, when present, must allow digitalSignature (the STI certificate profile).
  * @return DANECID_R_OK or DANECID_R_CERT_INVALID (detail says why); a verdict reason.
  */
 enum danecid_reason danecid_certchain_validate(const danecid_castore *cs,
