@@ -65,7 +65,7 @@ for row in "expired cert-invalid certificate has expired" \
 	xsip "$leaf leaf" "$leaf" $U "$X5U_BASE/$leaf.pem" TN-Validation-Failed 438 "$reason"
 done
 xhttp "garbage x5u" one $U "$X5U_BASE/garbage.pem" TN-Validation-Failed 436 x5u-unavailable \
-	'holds no PEM certificate'
+	'holds something other than PEM certificates'
 xsip "garbage x5u" one $U "$X5U_BASE/garbage.pem" TN-Validation-Failed 436 x5u-unavailable
 
 # A dead x5u: the first call waits for the time limit, the next ones are answered from the
