@@ -1287,6 +1287,43 @@ static void test_validate_crl(void **state)
 	danecid_castore_free(crl);
 }
 
+/* An intermediate CA under the root, with a key of its own (spec.key; freed by under_inter). */
+static struct spec inter_spec(const char *cn, long serial)
+{
+	struct spec is = {
+	    .cn = cn,
+	    .key = EVP_EC_gen("P-256"),
+	    .issuer = pki.root,
+	    .sign_key = pki.root_key,
+	    .serial = serial,
+	    .from = -10 * DAY,
+	    .to = 60 * DAY,
+	    .bc = CA_BC,
+	    .ku = CA_KU,
+	};
+
+	assert_non_null(is.key);
+	return is;
+}
+
+/* Make the intermediate is, a leaf under it, and validate the two at T. */
+static void under_inter(const char *what, danecid_castore *cs, struct spec *is, long serial,
+                        enum danecid_reason want, const char *detail)
+{
+	X509 *inter = make_cert(is);
+	struct spec s = leaf_spec("Leaf", pki.leaf_key, serial);
+	danecid_certchain *ch;
+
+	assert_non_null(inter);
+	s.issuer = inter;
+	s.sign_key = is->key;
+	ch = chain_of_spec(&s, inter);
+	validates(what, cs, ch, T, want, detail);
+	danecid_certchain_free(ch);
+	X509_free(inter);
+	EVP_PKEY_free(is->key);
+}
+
 /* A critical TNAuthList is understood; any other unknown critical extension is not. */
 static void test_validate_critical_extensions(void **state)
 {
@@ -1322,32 +1359,13 @@ static void test_validate_critical_extensions(void **state)
 
 	/* a critical unknown extension on the intermediate is not excused either */
 	{
-		EVP_PKEY *k = EVP_EC_gen("P-256");
-		struct spec is = {.cn = "Odd Intermediate",
-		                  .key = k,
-		                  .issuer = pki.root,
-		                  .sign_key = pki.root_key,
-		                  .serial = 501,
-		                  .from = -10 * DAY,
-		                  .to = 60 * DAY,
-		                  .bc = CA_BC,
-		                  .ku = CA_KU,
-		                  .extra_oid = "1.2.3.4",
-		                  .extra_crit = 1};
-		X509 *inter;
+		struct spec is = inter_spec("Odd Intermediate", 501);
 
-		assert_non_null(k);
-		inter = make_cert(&is);
-		assert_non_null(inter);
-		s = leaf_spec("Leaf Of Odd Intermediate", pki.leaf_key, 502);
-		s.issuer = inter;
-		s.sign_key = k;
-		ch = chain_of_spec(&s, inter);
-		validates("critical 1.2.3.4 on the intermediate", cs, ch, T, DANECID_R_CERT_INVALID,
-		          "certificate chain: unhandled critical extension");
-		danecid_certchain_free(ch);
-		X509_free(inter);
-		EVP_PKEY_free(k);
+		is.extra_oid = "1.2.3.4";
+		is.extra_crit = 1;
+		under_inter("critical 1.2.3.4 on the intermediate", cs, &is, 502,
+		            DANECID_R_CERT_INVALID,
+		            "certificate chain: unhandled critical extension");
 	}
 	danecid_castore_free(cs);
 }
@@ -1381,33 +1399,14 @@ static void test_validate_leaf_profile(void **state)
 	danecid_certchain_free(ch);
 
 	{
-		EVP_PKEY *k = EVP_EC_gen("P-256");
-		struct spec is = {.cn = "Delegate CA",
-		                  .key = k,
-		                  .issuer = pki.root,
-		                  .sign_key = pki.root_key,
-		                  .serial = 603,
-		                  .from = -10 * DAY,
-		                  .to = 60 * DAY,
-		                  .bc = CA_BC,
-		                  .ku = CA_KU,
-		                  .tnauth = tn_one,
-		                  .tnauth_len = sizeof(tn_one),
-		                  .tnauth_times = 1,
-		                  .tnauth_crit = 1};
-		X509 *inter;
+		struct spec is = inter_spec("Delegate CA", 603);
 
-		assert_non_null(k);
-		inter = make_cert(&is);
-		assert_non_null(inter);
-		s = leaf_spec("Leaf Of Delegate CA", pki.leaf_key, 604);
-		s.issuer = inter;
-		s.sign_key = k;
-		ch = chain_of_spec(&s, inter);
-		validates("critical TNAuthList on the intermediate", cs, ch, T, DANECID_R_OK, "");
-		danecid_certchain_free(ch);
-		X509_free(inter);
-		EVP_PKEY_free(k);
+		is.tnauth = tn_one;
+		is.tnauth_len = sizeof(tn_one);
+		is.tnauth_times = 1;
+		is.tnauth_crit = 1;
+		under_inter("critical TNAuthList on the intermediate", cs, &is, 604, DANECID_R_OK,
+		            "");
 	}
 	danecid_castore_free(cs);
 }
