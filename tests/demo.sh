@@ -60,6 +60,51 @@ invite "$T/c" sip:+12025550100@example.net sip:+14155550100@example.org \
 	"Identity: $(sign alice 12025550100 14155550100 --iat "$NOW")"
 $VERIFY "$T/c"
 
+# The certificate method (RFC 8226) on the same machine: a test STI PKI made now, its x5u
+# documents served over HTTPS by nginx on loopback.
+. "$here/tests/integration/pki.sh"
+if command -v nginx >/dev/null 2>&1 && pki_make "$WORK/pki" && x5u_server_start "$WORK/pki"; then
+	P=$WORK/pki
+	X509="--ca-file $P/root.pem --crl-file $P/crl.pem --x5u-tls-ca-file $P/tls-ca.pem"
+	echo
+	echo "The certificate method (x509, RFC 8226): STI-CA root, intermediate and leaves made now,"
+	echo "x5u documents served by nginx at $X5U_BASE (x5u-allow-private: yes for loopback)"
+	echo
+	xrow() {
+		printf '%-34s %-13s %-10s %-9s %-21s %s
+' "$1" "$2" "$3" "$4" "$5" "$6"
+	}
+	# xcall LABEL METHODS CALLER LEAF DOC [verify options]: signed with the leaf's key, x5u DOC.
+	xcall() {
+		label=$1 methods=$2 caller=$3 leaf=$4 doc=$5
+		shift 5
+		invite "$T/x" "sip:+$caller@example.net" sip:+14155550100@example.org \
+			"Identity: $("$DANECID" sign --key "$P/$leaf.key" --orig "$caller" \
+				--dest 14155550100 --attest A --ppt shaken --iat "$NOW" --x5u "$X5U_BASE/$doc")"
+		out=$($VERIFY --methods "$methods" $X509 "$@" "$T/x" 2>/dev/null)
+		v=$(json_field "$out" verstat | tr -d '"')
+		r=$(json_field "$out" reason | tr -d '"')
+		c=$(json_field "$out" sip_code)
+		m=$(json_field "$out" method | tr -d '"')
+		xrow "$label" "+$caller" "$methods" "$m" "$v" "$r ($c)"
+	}
+	xrow "CALL" "CALLER" "METHODS" "DECIDED" "VERSTAT" "REASON (SIP CODE)"
+	xcall "valid STI certificate" x509 12025550100 one one.pem --x5u-allow-private yes
+	xcall "certificate expired" x509 12025550100 expired expired.pem --x5u-allow-private yes
+	xcall "certificate revoked (CRL)" x509 12025550100 revoked revoked.pem \
+		--x5u-allow-private yes
+	xcall "certificate from an unknown CA" x509 12025550100 unknown unknown.pem \
+		--x5u-allow-private yes
+	xcall "TNAuthList for another number" x509 12025550100 mismatch mismatch.pem \
+		--x5u-allow-private yes
+	xcall "x5u on a private address" x509 12025550100 one one.pem
+	xcall "tree node overrules the cert" dane,x509 12025550100 one one.pem \
+		--x5u-allow-private yes
+	xcall "no node: the certificate decides" dane,x509 12025550250 range range.pem \
+		--x5u-allow-private yes
+	x5u_server_stop "$P"
+fi
+
 # The same calls through the service SIP servers query: danecidd answers each INVITE with a
 # 302 whose P-Asserted-Identity carries the verdict; with reject-on-fail a failed call gets
 # the RFC 8224 error itself.
