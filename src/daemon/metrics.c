@@ -23,12 +23,16 @@ static const char *const bucket_labels[] = {"0.0005", "0.001", "0.0025", "0.005"
 #define N_BUCKETS (sizeof(bucket_bounds) / sizeof(bucket_bounds[0]))
 
 #define N_VERSTAT 3
+#define N_METHODS 3 /* none, dane, x509 (enum danecid_method) */
+
+static const char *const method_names[N_METHODS] = {"none", "dane", "x509"};
 
 struct dd_metrics {
 	uint64_t requests[DD_FE_COUNT];
 	uint64_t rejected[DD_FE_COUNT];
 	uint64_t deadline[DD_FE_COUNT];
 	uint64_t verdicts[DD_FE_COUNT][N_VERSTAT][DANECID_R_COUNT];
+	uint64_t by_method[N_METHODS][N_VERSTAT];
 	uint64_t dns_questions;
 	uint64_t inflight;
 	uint64_t replay_entries;
@@ -83,6 +87,9 @@ void dd_metrics_verdict(struct dd_metrics *m, enum dd_frontend fe, const struct 
 	}
 	if ((unsigned)v->verstat < N_VERSTAT && (unsigned)v->reason < DANECID_R_COUNT) {
 		m->verdicts[fe][v->verstat][v->reason]++;
+	}
+	if ((unsigned)v->verstat < N_VERSTAT && (unsigned)v->method < N_METHODS) {
+		m->by_method[v->method][v->verstat]++;
 	}
 	if (deadline) {
 		m->deadline[fe]++;
@@ -229,6 +236,17 @@ char *dd_metrics_render(const struct dd_metrics *m)
 				fprintf(f, "\"} %llu\n",
 				        (unsigned long long)m->verdicts[fe][vs][r]);
 			}
+		}
+	}
+
+	put_header(f, "danecid_method_verdicts_total", "counter",
+	           "Verdicts given, by the method that decided (none: no method did) and verstat.");
+	for (int me = 0; me < N_METHODS; me++) {
+		for (int vs = 0; vs < N_VERSTAT; vs++) {
+			fprintf(f, "danecid_method_verdicts_total{method=\"%s\",verstat=\"",
+			        method_names[me]);
+			put_label_value(f, danecid_verstat_name((enum danecid_verstat)vs));
+			fprintf(f, "\"} %llu\n", (unsigned long long)m->by_method[me][vs]);
 		}
 	}
 

@@ -115,6 +115,10 @@ diag() { :; }
 check "... with one fetch" [ "$(x5u_fetch_count "$PKI" /slowish/range.pem)" -eq 1 ]
 joined=$(metric danecid_x5u_fetch_joined_total)
 check "/metrics counts the joined requests ($joined >= $((n - 1)))" [ "${joined:-0}" -ge $((n - 1)) ]
+xp=$(metric 'danecid_method_verdicts_total{method="x509",verstat="TN-Validation-Passed"}')
+df=$(metric 'danecid_method_verdicts_total{method="dane",verstat="TN-Validation-Failed"}')
+check "/metrics counts verdicts by method: x509 passed $xp (>= $n), dane failed $df (>= 1)" \
+	sh -c '[ "$1" -ge "$3" ] && [ "$2" -ge 1 ]' _ "${xp:-0}" "${df:-0}" "$n"
 hits=$(metric danecid_x5u_cache_hits_total)
 neg=$(metric danecid_x5u_cache_negative_hits_total)
 check "/metrics counts cache hits ($hits) and negative hits ($neg >= 5)" \

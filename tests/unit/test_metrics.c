@@ -39,6 +39,26 @@
 #define HEAD_REPLAY                                                                                \
 	"# HELP danecid_replay_entries PASSporTs held by the replay cache.\n"                      \
 	"# TYPE danecid_replay_entries gauge\n"
+/* Verdicts by the deciding method (none, dane, x509), each by verstat (No, Passed, Failed). */
+#define METHOD_TEXT(n0, n1, n2, d0, d1, d2, x0, x1, x2)                                            \
+	"# HELP danecid_method_verdicts_total Verdicts given, by the method that decided (none: "  \
+	"no method did) and verstat.\n"                                                            \
+	"# TYPE danecid_method_verdicts_total counter\n"                                           \
+	"danecid_method_verdicts_total{method=\"none\",verstat=\"No-TN-Validation\"} " #n0 "\n"    \
+	"danecid_method_verdicts_total{method=\"none\",verstat=\"TN-Validation-Passed\"} " #n1     \
+	"\n"                                                                                       \
+	"danecid_method_verdicts_total{method=\"none\",verstat=\"TN-Validation-Failed\"} " #n2     \
+	"\n"                                                                                       \
+	"danecid_method_verdicts_total{method=\"dane\",verstat=\"No-TN-Validation\"} " #d0 "\n"    \
+	"danecid_method_verdicts_total{method=\"dane\",verstat=\"TN-Validation-Passed\"} " #d1     \
+	"\n"                                                                                       \
+	"danecid_method_verdicts_total{method=\"dane\",verstat=\"TN-Validation-Failed\"} " #d2     \
+	"\n"                                                                                       \
+	"danecid_method_verdicts_total{method=\"x509\",verstat=\"No-TN-Validation\"} " #x0 "\n"    \
+	"danecid_method_verdicts_total{method=\"x509\",verstat=\"TN-Validation-Passed\"} " #x1     \
+	"\n"                                                                                       \
+	"danecid_method_verdicts_total{method=\"x509\",verstat=\"TN-Validation-Failed\"} " #x2     \
+	"\n"
 /* The x5u cache's counters: hits, negative hits, fetches, failures, joined, entries. */
 #define X5U_TEXT(h, nh, f, fl, j, e)                                                               \
 	"# HELP danecid_x5u_cache_hits_total x5u certificates answered from the cache.\n"          \
@@ -70,15 +90,16 @@
 	"# HELP danecid_verification_seconds Time from submission to verdict.\n"                   \
 	"# TYPE danecid_verification_seconds histogram\n"
 
-static const char empty_text[] =
-    HEAD_REQUESTS "danecid_requests_total{frontend=\"sip\"} 0\n"
-                  "danecid_requests_total{frontend=\"http\"} 0\n" HEAD_REJECTED
-                  "danecid_rejected_total{frontend=\"sip\"} 0\n"
-                  "danecid_rejected_total{frontend=\"http\"} 0\n" HEAD_VERDICTS HEAD_DEADLINE
-                  "danecid_deadline_total{frontend=\"sip\"} 0\n"
-                  "danecid_deadline_total{frontend=\"http\"} 0\n" HEAD_DNS
-                  "danecid_dns_questions_total 0\n" HEAD_INFLIGHT "danecid_inflight 0\n" HEAD_REPLAY
-                  "danecid_replay_entries 0\n" X5U_TEXT(0, 0, 0, 0, 0, 0) HEAD_RELOADS
+static const char empty_text[] = HEAD_REQUESTS
+    "danecid_requests_total{frontend=\"sip\"} 0\n"
+    "danecid_requests_total{frontend=\"http\"} 0\n" HEAD_REJECTED
+    "danecid_rejected_total{frontend=\"sip\"} 0\n"
+    "danecid_rejected_total{frontend=\"http\"} 0\n" HEAD_VERDICTS METHOD_TEXT(0, 0, 0, 0, 0, 0, 0,
+                                                                              0, 0) HEAD_DEADLINE
+    "danecid_deadline_total{frontend=\"sip\"} 0\n"
+    "danecid_deadline_total{frontend=\"http\"} 0\n" HEAD_DNS
+    "danecid_dns_questions_total 0\n" HEAD_INFLIGHT "danecid_inflight 0\n" HEAD_REPLAY
+    "danecid_replay_entries 0\n" X5U_TEXT(0, 0, 0, 0, 0, 0) HEAD_RELOADS
     "danecid_reloads_total{result=\"ok\"} 0\n"
     "danecid_reloads_total{result=\"failed\"} 0\n" HEAD_SECONDS
     "danecid_verification_seconds_bucket{le=\"0.0005\"} 0\n"
@@ -134,6 +155,8 @@ static void test_scenario(void **state)
 	char *text;
 
 	assert_non_null(m);
+	pass.method = DANECID_METHOD_X509;
+	spoof.method = DANECID_METHOD_DANE; /* late: none */
 	for (int i = 0; i < 3; i++) {
 		dd_metrics_request(m, DD_FE_SIP);
 	}
@@ -173,7 +196,8 @@ static void test_scenario(void **state)
 	    "danecid_verdicts_total{frontend=\"sip\",verstat=\"TN-Validation-Failed\","
 	    "reason=\"key-not-authorized\"} 2\n"
 	    "danecid_verdicts_total{frontend=\"http\",verstat=\"TN-Validation-Passed\","
-	    "reason=\"ok\"} 1\n" HEAD_DEADLINE "danecid_deadline_total{frontend=\"sip\"} 1\n"
+	    "reason=\"ok\"} 1\n" METHOD_TEXT(1, 0, 0, 0, 0, 2, 0, 1, 0) HEAD_DEADLINE
+	    "danecid_deadline_total{frontend=\"sip\"} 1\n"
 	    "danecid_deadline_total{frontend=\"http\"} 0\n" HEAD_DNS
 	    "danecid_dns_questions_total 10\n" HEAD_INFLIGHT "danecid_inflight 2\n" HEAD_REPLAY
 	    "danecid_replay_entries 7\n" X5U_TEXT(11, 3, 5, 2, 4, 3) HEAD_RELOADS
@@ -366,9 +390,9 @@ static void test_format(void **state)
 		}
 	}
 	assert_int_equal(n_verdicts, DD_FE_COUNT * 3 * DANECID_R_COUNT);
-	/* 2 requests, 2 rejected, 2 deadline, dns, inflight, replay, 6 x5u, 2 reloads, 12+1
-	 * buckets, sum, count */
-	assert_int_equal(n_samples, n_verdicts + 2 + 2 + 2 + 1 + 1 + 1 + 6 + 2 + 13 + 2);
+	/* 2 requests, 2 rejected, 9 by method, 2 deadline, dns, inflight, replay, 6 x5u,
+	 * 2 reloads, 12+1 buckets, sum, count */
+	assert_int_equal(n_samples, n_verdicts + 2 + 2 + 9 + 2 + 1 + 1 + 1 + 6 + 2 + 13 + 2);
 	free(text);
 
 	text = dd_metrics_render(m);
