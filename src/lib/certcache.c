@@ -345,7 +345,8 @@ static int fetch_one(danecid_certcache *cc, const char *url, time_t now, struct 
 	return r == DANECID_ERR_NOMEM ? r : DANECID_OK;
 }
 
-static struct entry *entry_new(danecid_certcache *cc, const char *url, uint32_t h)
+static struct entry *entry_new(danecid_certcache *cc, const char *url, uint32_t h,
+                               enum estate state)
 {
 	struct entry *e = calloc(1, sizeof(*e));
 
@@ -354,6 +355,7 @@ static struct entry *entry_new(danecid_certcache *cc, const char *url, uint32_t 
 		return NULL;
 	}
 	e->hash = h;
+	e->state = state;
 	e->next = cc->b[h % BUCKETS];
 	cc->b[h % BUCKETS] = e;
 	cc->n++;
@@ -388,9 +390,8 @@ int danecid_certcache_get(danecid_certcache *cc, const char *url, time_t now,
 		cc->st.failures++;
 	}
 	e = find(cc, url, h);
-	if (e == NULL && tmp.expires > now && make_room(cc, now) &&
-	    (e = entry_new(cc, url, h)) != NULL) {
-		e->state = E_FAILED; /* filled below */
+	if (e == NULL && tmp.expires > now && make_room(cc, now)) {
+		e = entry_new(cc, url, h, tmp.state); /* NULL: not kept, the answer stands */
 	}
 	if (e != NULL && e->state != E_FETCHING) { /* (a fetch under way settles it itself) */
 		settle(e, &tmp);
@@ -651,7 +652,7 @@ int danecid_certcache_get_async(danecid_certmbox *mb, const char *url, time_t no
 		         "x5u not fetched: %u fetches are under way already", cc->o.max_fetches);
 		return settled(mb, 1);
 	}
-	if ((e = entry_new(cc, url, h)) == NULL) {
+	if ((e = entry_new(cc, url, h, E_FETCHING)) == NULL) {
 		pthread_mutex_unlock(&cc->lock);
 		free(w);
 		return settled(mb, DANECID_ERR_NOMEM);

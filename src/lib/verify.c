@@ -342,10 +342,13 @@ static int authorized(const struct walk *w, const struct danecid_passport *pp,
 {
 	const danecid_es256_key *ckey =
 	    cert != NULL && cert->chain != NULL ? danecid_certchain_key(cert->chain) : NULL;
-	uint8_t *spki = NULL;
+	const uint8_t *spki = NULL;
 	size_t spki_len = 0;
 	int result = 0;
 
+	if (ckey != NULL) {
+		spki = danecid_certchain_spki(cert->chain, &spki_len);
+	}
 	*digests = 0;
 	*matched = false;
 	for (size_t i = 0; i < w->tlsa.n && result == 0; i++) {
@@ -358,14 +361,9 @@ static int authorized(const struct walk *w, const struct danecid_passport *pp,
 		}
 		if (!danecid_tlsa_has_key(&t)) {
 			(*digests)++;
-			if (ckey == NULL || *matched) {
-				continue;
+			if (ckey != NULL && !*matched) {
+				*matched = danecid_tlsa_match(&t, spki, spki_len);
 			}
-			if (spki == NULL && (result = danecid_es256_key_spki(
-			                         ckey, &spki, &spki_len)) != DANECID_OK) {
-				break;
-			}
-			*matched = danecid_tlsa_match(&t, spki, spki_len);
 			continue;
 		}
 		if (danecid_es256_key_from_spki(t.data, t.len, &key) != DANECID_OK) {
@@ -377,7 +375,6 @@ static int authorized(const struct walk *w, const struct danecid_passport *pp,
 	if (result == 0 && *matched) {
 		result = danecid_passport_verify_sig(pp, ckey);
 	}
-	free(spki);
 	return result;
 }
 
@@ -1147,6 +1144,14 @@ static void vjob_finish(struct vjob *vj)
 /* Whether the x509 method decides PASSporT i: alone; first, for a PASSporT that names a
  * certificate; or after DANE, when DANE could not decide (nothing registered, or no chain of
  * trust). */
+/* Whether PASSporT i names an https certificate (JWS x5u, or an https Identity info). */
+static bool names_https_cert(const struct vjob *vj, size_t i)
+{
+	const char *info = vj->ids[i].info;
+
+	return vj->pp[i]->x5u != NULL || (info != NULL && strncasecmp(info, "https:", 6) == 0);
+}
+
 static bool decides_x509(const struct vjob *vj, size_t i)
 {
 	const danecid_ctx *ctx = vj->ctx;
@@ -1159,8 +1164,7 @@ static bool decides_x509(const struct vjob *vj, size_t i)
 		return true;
 	}
 	if (ctx->methods[0] == DANECID_METHODS_X509) {
-		return vj->pp[i]->x5u != NULL ||
-		       (vj->ids[i].info != NULL && strncasecmp(vj->ids[i].info, "https:", 6) == 0);
+		return names_https_cert(vj, i);
 	}
 	return s->err == DANECID_OK &&
 	       (s->w.step == DANECID_STEP_NEXT ||
@@ -1191,11 +1195,9 @@ static const char *x5u_of(const struct vjob *vj, size_t i, char *why, size_t wle
 static bool dane_digests(const struct vjob *vj, size_t i)
 {
 	const struct signer *s = &vj->signers[vj->signer_of[i]];
-	const char *info = vj->ids[i].info;
 
 	if (vj->state[i] != ID_WALK || s->err != DANECID_OK || s->w.step != DANECID_STEP_DECIDE ||
-	    s->w.pol.deny ||
-	    (vj->pp[i]->x5u == NULL && (info == NULL || strncasecmp(info, "https:", 6) != 0))) {
+	    s->w.pol.deny || !names_https_cert(vj, i)) {
 		return false;
 	}
 	for (size_t k = 0; k < s->w.tlsa.n; k++) {

@@ -29,6 +29,8 @@ struct danecid_certchain {
 	X509 *leaf;
 	STACK_OF(X509) * inter;
 	danecid_es256_key *key; /* NULL: not P-256 */
+	uint8_t *spki;          /* the leaf's SubjectPublicKeyInfo, DER (OPENSSL_malloc'd) */
+	size_t spki_len;
 	time_t not_after;
 	bool has_tnauth;
 	struct danecid_tnauth tnauth;
@@ -100,8 +102,9 @@ static int leaf_key(danecid_certchain *ch)
 	if ((len = i2d_PUBKEY(pk, &der)) <= 0) {
 		return DANECID_ERR_NOMEM;
 	}
+	ch->spki = der; /* kept: DANE digest records are matched against it */
+	ch->spki_len = (size_t)len;
 	r = danecid_es256_key_from_spki(der, (size_t)len, &ch->key);
-	OPENSSL_free(der);
 	if (r == DANECID_ERR_NOMEM) {
 		return r;
 	}
@@ -187,16 +190,10 @@ int danecid_certchain_parse(const uint8_t *pem, size_t len, danecid_certchain **
 			r = DANECID_ERR_MALFORMED;
 			goto out;
 		}
-		if (strcmp(name, "CERTIFICATE") != 0) {
-			danecid_errf(err, errlen, "it holds a PEM block that is not a certificate");
-			OPENSSL_free(name);
-			OPENSSL_free(header);
-			OPENSSL_free(data);
-			r = DANECID_ERR_MALFORMED;
-			goto out;
-		}
 		p = data;
-		x = d2i_X509(NULL, &p, dlen);
+		/* only CERTIFICATE blocks get here (only_cert_blocks); the name is checked anyway
+		 */
+		x = strcmp(name, "CERTIFICATE") == 0 ? d2i_X509(NULL, &p, dlen) : NULL;
 		if (x == NULL || p != data + dlen) {
 			X509_free(x);
 			x = NULL;
@@ -263,6 +260,7 @@ void danecid_certchain_free(danecid_certchain *ch)
 	X509_free(ch->leaf);
 	sk_X509_pop_free(ch->inter, X509_free);
 	danecid_es256_key_free(ch->key);
+	OPENSSL_free(ch->spki);
 	free(ch);
 }
 
@@ -274,6 +272,12 @@ time_t danecid_certchain_not_after(const danecid_certchain *ch)
 const danecid_es256_key *danecid_certchain_key(const danecid_certchain *ch)
 {
 	return ch->key;
+}
+
+const uint8_t *danecid_certchain_spki(const danecid_certchain *ch, size_t *len)
+{
+	*len = ch->spki_len;
+	return ch->spki;
 }
 
 const struct danecid_tnauth *danecid_certchain_tnauth(const danecid_certchain *ch, const char **why)

@@ -36,6 +36,9 @@ time_t danecid_certchain_not_after(const danecid_certchain *ch);
 /** The leaf's P-256 key, or NULL when the leaf has another kind of key. */
 const danecid_es256_key *danecid_certchain_key(const danecid_certchain *ch);
 
+/** The leaf's SubjectPublicKeyInfo in DER (whatever its key type), *len its length. */
+const uint8_t *danecid_certchain_spki(const danecid_certchain *ch, size_t *len);
+
 /**
  * The leaf's TNAuthList: NULL when the leaf has none or it cannot be read (then why, if not
  * NULL, receives the reason).

@@ -266,8 +266,16 @@ x509_daemon() {
 		"x5u-tls-ca-file: $PKI/tls-ca.pem" "x5u-allow-private: yes"
 	BASE="http://127.0.0.1:$HTTP_PORT/stir/v1/verification"
 }
-metric() {
-	curl -sS -m 5 "http://127.0.0.1:$HTTP_PORT/metrics" | sed -n "s/^$1 //p"
+# poll_until_failed METHOD: a fresh call to danecidd until its verdict is a failure (a reload
+# gap would be No-TN-Validation, not a failure); sets polls.
+poll_until_failed() {
+	polls=0
+	while :; do
+		polls=$((polls + 1))
+		dcall "$1"
+		[ "$D_VERSTAT" != TN-Validation-Failed ] || break
+		[ $polls -lt 390 ] || die "$1 revocation not seen after $polls verifications"
+	done
 }
 
 # ---- row 6: infrastructure down ----
@@ -342,13 +350,7 @@ zsk=$(cd "$TREE/dnssec" && grep -l 'IN[[:space:]]*DNSKEY[[:space:]]*256' K*.key 
 mv "$TREE/e164.test.zone.signed.new" "$TREE/e164.test.zone.signed"
 t1=$(now_ms)
 kill -HUP "$(cat "$TREE/nsd.pid")"
-polls=0
-while :; do
-	polls=$((polls + 1))
-	dcall dane
-	[ "$D_VERSTAT" != TN-Validation-Failed ] || break # a reload gap would be No-TN-Validation
-	[ $polls -lt 390 ] || die "DANE revocation not seen after $polls verifications"
-done
+poll_until_failed dane
 t2=$(now_ms)
 REV_DANE_REASON="$D_VERDICT"
 REV_DANE_SIGN=$((t1 - t0))
@@ -377,13 +379,7 @@ openssl ca -batch -config "$PKI/ca-inter/ca.cnf" -gencrl \
 cat "$PKI/crl-inter.pem" "$PKI/crl-root.pem" >"$PKI/crl.pem.new" && mv "$PKI/crl.pem.new" "$PKI/crl.pem"
 t1=$(now_ms)
 kill -HUP "$DPID"
-polls=0
-while :; do
-	polls=$((polls + 1))
-	dcall x509
-	[ "$D_VERSTAT" != TN-Validation-Failed ] || break # a reload gap would be No-TN-Validation
-	[ $polls -lt 390 ] || die "x509 revocation not seen after $polls verifications"
-done
+poll_until_failed x509
 t2=$(now_ms)
 REV_X509_REASON="$D_VERDICT"
 REV_X509_DETAIL=$(grep -o 'certificate revoked' "$WORK/resp.json" | head -n 1)

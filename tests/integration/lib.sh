@@ -234,6 +234,11 @@ stop_daemon() {
 }
 
 # ---- verdicts from danecidd (start_daemon first) ----
+# metric NAME: the value of one sample of danecidd's /metrics (NAME with its labels).
+metric() {
+	curl -sS -m 5 "http://127.0.0.1:$HTTP_PORT/metrics" | sed -n "s/^$1 //p"
+}
+
 SIPTX="$top_builddir/tests/tools/siptx"
 
 # want_sip NAME EXIT VERSTAT REASON SIP_CODE FILE: FILE sent to danecidd over UDP; the 302

@@ -71,9 +71,6 @@ xsip "garbage x5u" one $U "$X5U_BASE/garbage.pem" TN-Validation-Failed 436 x5u-u
 # A dead x5u: the first call waits for the time limit, the next ones are answered from the
 # negative cache at once (their PASSporTs are signed before the clock starts). The fetches
 # are counted by danecidd itself: nginx logs an aborted request only when it notices.
-metric() {
-	curl -sS -m 5 "http://127.0.0.1:$HTTP_PORT/metrics" | sed -n "s/^$1 //p"
-}
 f0=$(metric danecid_x5u_fetches_total)
 for i in 1 2 3 4 5; do
 	atis_req "+$U" +12025550199 "" "\"$(xsign range $U 12025550199 "$X5U_BASE/slow/range.pem")\"" \
