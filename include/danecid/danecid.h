@@ -154,6 +154,10 @@ struct danecid_config {
 	unsigned x5u_cache_max_ttl; /**< the most any x5u document is kept (default 86400) */
 	unsigned x5u_negative_ttl;  /**< seconds a failed x5u fetch is remembered (default 30) */
 	unsigned x5u_cache_entries; /**< x5u documents kept at most (default 1024) */
+	unsigned dns_cache_entries; /**< validated DNS answers kept at most (default 1048576;
+	                                 0: none) */
+	unsigned dns_cache_max_ttl; /**< the most any DNS answer is kept, whatever its TTL
+	                                 (default 3600; 0: none) */
 };
 
 /**
@@ -229,6 +233,29 @@ struct danecid_x5u_stats {
 };
 
 void danecid_ctx_x5u_stats(danecid_ctx *ctx, struct danecid_x5u_stats *out);
+
+/** The DNS answer cache's counters (DANE method; all zero without it). The cache is shared
+ *  by contexts made with danecid_ctx_new_shared() when their DNS settings agree. */
+struct danecid_dns_cache_stats {
+	uint64_t hits;       /**< lookups answered from a cached validated answer */
+	uint64_t misses;     /**< lookups that went to DNS */
+	uint64_t coalesced;  /**< lookups that joined one already under way for the same name */
+	uint64_t fast;       /**< answers validated with the cached zone keys (one signature) */
+	uint64_t full;       /**< answers left to the full validator (getdns: the whole chain) */
+	uint64_t zone_loads; /**< zone key sets validated against the trust anchor */
+	uint64_t inserts;    /**< answers kept */
+	uint64_t evictions;  /**< answers dropped to make room */
+	uint64_t expired;    /**< answers dropped because their TTL or signature ran out */
+	uint64_t sig_checks; /**< DNSSEC signatures checked by the fast validator */
+	uint64_t sig_memo;   /**< DNSSEC signatures found already checked */
+	uint64_t key_hits;   /**< PASSporT keys found parsed */
+	uint64_t key_misses; /**< PASSporT keys parsed (d2i) */
+	size_t entries;      /**< answers held */
+	size_t bytes;        /**< memory of the answers held, bookkeeping included */
+	size_t max_entries;  /**< the bound (dns-cache-entries) */
+};
+
+void danecid_ctx_dns_cache_stats(danecid_ctx *ctx, struct danecid_dns_cache_stats *out);
 
 /** PASSporTs held by the context's (possibly shared) replay cache. */
 size_t danecid_ctx_replay_entries(const danecid_ctx *ctx);

@@ -415,9 +415,12 @@ static void on_pipe(evutil_socket_t fd, short what, void *arg)
 	dd_metrics_set_replay_entries(d->metrics, danecid_ctx_replay_entries(d->gen->anchor));
 	{
 		struct danecid_x5u_stats xs;
+		struct danecid_dns_cache_stats ds;
 
 		danecid_ctx_x5u_stats(d->gen->anchor, &xs);
 		dd_metrics_set_x5u(d->metrics, &xs);
+		danecid_ctx_dns_cache_stats(d->gen->anchor, &ds);
+		dd_metrics_set_dns_cache(d->metrics, &ds);
 	}
 }
 

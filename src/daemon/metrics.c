@@ -37,6 +37,7 @@ struct dd_metrics {
 	uint64_t inflight;
 	uint64_t replay_entries;
 	struct danecid_x5u_stats x5u;
+	struct danecid_dns_cache_stats dns;
 	uint64_t reloads[2];            /* [0] failed, [1] ok */
 	uint64_t bucket[N_BUCKETS + 1]; /* not cumulative; the last is (2.5, +Inf] */
 	uint64_t count;
@@ -134,6 +135,13 @@ void dd_metrics_set_x5u(struct dd_metrics *m, const struct danecid_x5u_stats *s)
 	}
 }
 
+void dd_metrics_set_dns_cache(struct dd_metrics *m, const struct danecid_dns_cache_stats *s)
+{
+	if (m != NULL) {
+		m->dns = *s;
+	}
+}
+
 void dd_metrics_reload(struct dd_metrics *m, bool ok)
 {
 	if (m != NULL) {
@@ -168,6 +176,49 @@ static void put_label_value(FILE *f, const char *s)
 static void put_header(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* One counter or gauge of the DNS cache. */
+static void put_one(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+	put_header(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
+static void put_dns_cache(FILE *f, const struct danecid_dns_cache_stats *d)
+{
+	put_one(f, "danecid_dns_cache_hits_total", "counter",
+	        "DNS lookups answered from a cached validated answer.", d->hits);
+	put_one(f, "danecid_dns_cache_misses_total", "counter", "DNS lookups that went to DNS.",
+	        d->misses);
+	put_one(f, "danecid_dns_lookups_joined_total", "counter",
+	        "DNS lookups that joined one already under way for the same name and type.",
+	        d->coalesced);
+	put_one(f, "danecid_dns_validated_fast_total", "counter",
+	        "DNS answers validated with the cached zone keys (one signature check).", d->fast);
+	put_one(f, "danecid_dns_validated_full_total", "counter",
+	        "DNS answers validated by getdns along the whole chain.", d->full);
+	put_one(f, "danecid_dns_zone_key_loads_total", "counter",
+	        "Zone DNSKEY sets validated against the trust anchor.", d->zone_loads);
+	put_one(f, "danecid_dns_cache_inserts_total", "counter", "Validated DNS answers kept.",
+	        d->inserts);
+	put_one(f, "danecid_dns_cache_evictions_total", "counter",
+	        "Cached DNS answers dropped to make room.", d->evictions);
+	put_one(f, "danecid_dns_cache_expired_total", "counter",
+	        "Cached DNS answers dropped at the end of their TTL or signature.", d->expired);
+	put_one(f, "danecid_dns_signature_checks_total", "counter",
+	        "DNSSEC signatures checked by the zone-key validator.", d->sig_checks);
+	put_one(f, "danecid_dns_signature_memo_hits_total", "counter",
+	        "DNSSEC signatures found already checked.", d->sig_memo);
+	put_one(f, "danecid_key_cache_hits_total", "counter", "PASSporT keys found parsed.",
+	        d->key_hits);
+	put_one(f, "danecid_key_cache_misses_total", "counter",
+	        "PASSporT keys parsed from a TLSA record.", d->key_misses);
+	put_one(f, "danecid_dns_cache_entries", "gauge", "Validated DNS answers held.", d->entries);
+	put_one(f, "danecid_dns_cache_bytes", "gauge",
+	        "Memory of the DNS answers held, bookkeeping included.", d->bytes);
+	put_one(f, "danecid_dns_cache_max_entries", "gauge",
+	        "The bound on DNS answers held (dns-cache-entries).", d->max_entries);
 }
 
 /* name{label="value"} n */
@@ -284,6 +335,7 @@ char *dd_metrics_render(const struct dd_metrics *m)
 	put_header(f, "danecid_x5u_cache_entries", "gauge",
 	           "x5u certificate chains and failures held by the cache.");
 	fprintf(f, "danecid_x5u_cache_entries %llu\n", (unsigned long long)m->x5u.entries);
+	put_dns_cache(f, &m->dns);
 
 	put_header(f, "danecid_reloads_total", "counter", "Configuration reloads, by result.");
 	put_labelled(f, "danecid_reloads_total", "result", "ok", m->reloads[1]);

@@ -44,6 +44,9 @@ void dd_metrics_set_replay_entries(struct dd_metrics *m, uint64_t n);
 /** The x5u certificate cache's counters (a snapshot). */
 void dd_metrics_set_x5u(struct dd_metrics *m, const struct danecid_x5u_stats *s);
 
+/** The DNS answer cache's and key cache's counters (a snapshot). */
+void dd_metrics_set_dns_cache(struct dd_metrics *m, const struct danecid_dns_cache_stats *s);
+
 /** A configuration reload was tried. */
 void dd_metrics_reload(struct dd_metrics *m, bool ok);
 

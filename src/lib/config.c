@@ -32,6 +32,8 @@ void danecid_config_init(struct danecid_config *cfg)
 	cfg->x5u_cache_max_ttl = 86400;
 	cfg->x5u_negative_ttl = 30;
 	cfg->x5u_cache_entries = 1024;
+	cfg->dns_cache_entries = 1048576;
+	cfg->dns_cache_max_ttl = 3600;
 }
 
 void danecid_config_clear(struct danecid_config *cfg)
@@ -228,6 +230,10 @@ int danecid_config_set(struct danecid_config *cfg, const char *key, const char *
 		r = parse_uint(value, 0, 3600, &cfg->x5u_negative_ttl);
 	} else if (strcmp(key, "x5u-cache-entries") == 0) {
 		r = parse_uint(value, 1, 1048576, &cfg->x5u_cache_entries);
+	} else if (strcmp(key, "dns-cache-entries") == 0) {
+		r = parse_uint(value, 0, 16777216, &cfg->dns_cache_entries);
+	} else if (strcmp(key, "dns-cache-max-ttl") == 0) {
+		r = parse_uint(value, 0, 86400, &cfg->dns_cache_max_ttl);
 	} else if (strcmp(key, "reject-on-fail") == 0) {
 		r = parse_bool(value, &cfg->reject_on_fail);
 	} else if (strcmp(key, "assume-global") == 0) {

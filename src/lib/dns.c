@@ -22,6 +22,16 @@
  *     base it runs to the end inside danecid_dns_lookup() (getdns sync calls);
  *     attached to a libevent base, getdns runs asynchronously in that loop and
  *     many lookups are in flight at once.
+ *  7. Caching (getdns 1.6 stub mode caches nothing and fetches the DNSKEY/DS chain
+ *     again for every question): a SECURE answer is kept in the shared cache
+ *     (dnscache.c) for its TTL, never past its signatures' expiration. The trust
+ *     anchor zone's DNSKEY set is validated once (dnsval.c); then a question is
+ *     asked with the DO bit but without getdns validation, and its response
+ *     validated with those keys: one signature check. Whatever that validator is
+ *     unsure of (other algorithms, NSEC, wildcards, child zones, forged or broken
+ *     answers) is asked again of getdns with full validation, which decides as
+ *     before: the fast path can only find answers SECURE that a zone key signed.
+ *  8. A lookup for a name and type already under way in the client joins it.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -31,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
@@ -39,11 +50,19 @@
 #include <ldns/ldns.h>
 
 #include "dns.h"
+#include "dnscache.h"
+#include "dnsval.h"
+#include "dnswire.h"
 #include "util.h"
 
 #define ANCHORS_MAX   8
 #define NAME_MAX_LEN  256
 #define BOGUS_RETRIES 2
+/* Seconds before a zone key set that could not be validated is tried again. */
+#define KEYS_RETRY_S 5
+
+struct lookup;
+static void keywait_fail(danecid_dns *dns);
 
 struct danecid_dns {
 	getdns_context *ctx;
@@ -56,6 +75,18 @@ struct danecid_dns {
 	char anchors[ANCHORS_MAX][NAME_MAX_LEN]; /* owner names, lower case, final dot */
 	size_t n_anchors;
 	uint64_t questions;
+	/* caching and the fast validator */
+	danecid_dnscache *cache;
+	getdns_dict *ext_do; /* the DO bit, no getdns validation */
+	struct danecid_anchor anchor_recs[ANCHORS_MAX];
+	size_t n_anchor_recs;
+	struct {
+		uint8_t wire[DANECID_WNAME_MAX];
+		size_t len;
+		bool loading;       /* a DNSKEY question is under way */
+		int64_t fail_until; /* the last try failed: full validation until then */
+	} zone[ANCHORS_MAX];        /* one per entry of anchors[] */
+	struct lookup *pending;     /* lookups under way (joined by equal ones) */
 };
 
 /* Lower-case copy with exactly one final dot. */
@@ -203,6 +234,29 @@ static FILE *anchors_uncommented(const char *path)
 	return out;
 }
 
+/* Keep an anchor record for the fast validator (those that do not fit are only getdns's). */
+static void anchor_keep(danecid_dns *dns, getdns_dict *rr, uint32_t type)
+{
+	struct danecid_anchor *a = &dns->anchor_recs[dns->n_anchor_recs];
+	getdns_bindata *owner = NULL, *raw = NULL;
+	getdns_dict *rdata = NULL;
+
+	if (dns->n_anchor_recs == ANCHORS_MAX || getdns_dict_get_bindata(rr, "name", &owner) ||
+	    getdns_dict_get_dict(rr, "rdata", &rdata) ||
+	    getdns_dict_get_bindata(rdata, "rdata_raw", &raw) || owner->size > sizeof(a->owner) ||
+	    raw->size > sizeof(a->rdata)) {
+		return;
+	}
+	for (size_t i = 0; i < owner->size; i++) {
+		a->owner[i] = (uint8_t)tolower(owner->data[i]);
+	}
+	a->owner_len = owner->size;
+	a->type = (uint16_t)type;
+	memcpy(a->rdata, raw->data, raw->size);
+	a->rdlen = raw->size;
+	dns->n_anchor_recs++;
+}
+
 static int load_anchors(danecid_dns *dns, const char *path, char *errbuf, size_t errlen)
 {
 	FILE *f = NULL;
@@ -252,8 +306,16 @@ static int load_anchors(danecid_dns *dns, const char *path, char *errbuf, size_t
 			dup |= strcmp(dns->anchors[j], norm) == 0;
 		}
 		if (!dup && dns->n_anchors < ANCHORS_MAX) {
-			memcpy(dns->anchors[dns->n_anchors++], norm, strlen(norm) + 1);
+			memcpy(dns->anchors[dns->n_anchors], norm, strlen(norm) + 1);
+			if (danecid_wire_name_from_str(norm, dns->zone[dns->n_anchors].wire,
+			                               &dns->zone[dns->n_anchors].len) !=
+			    DANECID_OK) {
+				r = DANECID_ERR_CONFIG;
+				goto out;
+			}
+			dns->n_anchors++;
 		}
+		anchor_keep(dns, rr, type);
 	}
 	if (dns->n_anchors == 0) {
 		danecid_errf(errbuf, errlen, "trust anchor file %s holds no DS or DNSKEY record",
@@ -291,6 +353,25 @@ static int make_context(const danecid_dns *dns, getdns_context **out)
 	}
 	*out = ctx;
 	return DANECID_OK;
+}
+
+/* Extensions of a question validated here: the DO bit, and no getdns validation. */
+static int make_ext_do(getdns_dict **out)
+{
+	getdns_dict *ext = getdns_dict_create(), *opt = getdns_dict_create();
+	int r = DANECID_ERR_DNS;
+
+	if (ext == NULL || opt == NULL) {
+		r = DANECID_ERR_NOMEM;
+	} else if (getdns_dict_set_int(opt, "do_bit", 1) == GETDNS_RETURN_GOOD &&
+	           getdns_dict_set_dict(ext, "add_opt_parameters", opt) == GETDNS_RETURN_GOOD) {
+		*out = ext;
+		ext = NULL;
+		r = DANECID_OK;
+	}
+	getdns_dict_destroy(opt);
+	getdns_dict_destroy(ext);
+	return r;
 }
 
 int danecid_dns_new(const struct danecid_dns_opts *opts, danecid_dns **out, char *errbuf,
@@ -334,6 +415,15 @@ int danecid_dns_new(const struct danecid_dns_opts *opts, danecid_dns **out, char
 		r = DANECID_ERR_DNS;
 		goto out;
 	}
+	r = make_ext_do(&dns->ext_do);
+	if (r != DANECID_OK) {
+		goto out;
+	}
+	if (opts->cache != NULL) {
+		dns->cache = danecid_dnscache_ref(opts->cache);
+	} else if ((r = danecid_dnscache_new(NULL, &dns->cache)) != DANECID_OK) {
+		goto out;
+	}
 	*out = dns;
 	dns = NULL;
 	r = DANECID_OK;
@@ -351,10 +441,35 @@ void danecid_dns_free(danecid_dns *dns)
 	if (dns->ctx != NULL) {
 		getdns_context_destroy(dns->ctx);
 	}
+	keywait_fail(dns);
 	getdns_dict_destroy(dns->ext);
+	getdns_dict_destroy(dns->ext_do);
+	danecid_dnscache_free(dns->cache);
 	getdns_list_destroy(dns->upstreams);
 	getdns_list_destroy(dns->anchor_rrs);
 	free(dns);
+}
+
+bool danecid_dns_same_anchors(const danecid_dns *a, const danecid_dns *b)
+{
+	if (a->n_anchor_recs != b->n_anchor_recs || a->n_anchors != b->n_anchors) {
+		return false;
+	}
+	for (size_t i = 0; i < a->n_anchor_recs; i++) {
+		const struct danecid_anchor *x = &a->anchor_recs[i], *y = &b->anchor_recs[i];
+
+		if (x->type != y->type || x->owner_len != y->owner_len || x->rdlen != y->rdlen ||
+		    memcmp(x->owner, y->owner, x->owner_len) != 0 ||
+		    memcmp(x->rdata, y->rdata, x->rdlen) != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+struct danecid_dnscache *danecid_dns_cache(danecid_dns *dns)
+{
+	return dns->cache;
 }
 
 uint64_t danecid_dns_questions(const danecid_dns *dns)
@@ -439,6 +554,38 @@ static enum danecid_dnssec map_status(uint32_t st)
 		return DANECID_DNSSEC_INSECURE;
 	default:
 		return DANECID_DNSSEC_INDETERMINATE;
+	}
+}
+
+/* How long a denial may be cached (RFC 2308 §5): the SOA's TTL and minimum, and the
+ * earliest expiration of the signatures in the authority section. No SOA: ttl 0 (not kept). */
+static void denial_bounds(getdns_dict *reply, struct danecid_rrset *out)
+{
+	getdns_list *auth = NULL;
+	size_t n = 0;
+
+	out->ttl = 0;
+	out->sig_expire = 0;
+	if (getdns_dict_get_list(reply, "authority", &auth) || getdns_list_get_length(auth, &n)) {
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		getdns_dict *rr = NULL, *rdata = NULL;
+		uint32_t type = 0, ttl = 0, v = 0;
+
+		if (getdns_list_get_dict(auth, i, &rr) || getdns_dict_get_int(rr, "type", &type) ||
+		    getdns_dict_get_int(rr, "ttl", &ttl) ||
+		    getdns_dict_get_dict(rr, "rdata", &rdata)) {
+			continue;
+		}
+		if (type == GETDNS_RRTYPE_SOA && !getdns_dict_get_int(rdata, "minimum", &v)) {
+			ttl = v < ttl ? v : ttl;
+			out->ttl = out->ttl == 0 || ttl < out->ttl ? ttl : out->ttl;
+		} else if (type == GETDNS_RRTYPE_RRSIG &&
+		           !getdns_dict_get_int(rdata, "signature_expiration", &v) &&
+		           (out->sig_expire == 0 || (int64_t)v < out->sig_expire)) {
+			out->sig_expire = v;
+		}
 	}
 }
 
@@ -542,6 +689,8 @@ static int parse_response(getdns_dict *resp, const char *name, uint16_t type,
 	}
 	if (out->n > 0) {
 		out->kind = DANECID_DNS_DATA;
+	} else {
+		denial_bounds(reply, out);
 	}
 	r = DANECID_OK;
 out:
@@ -691,9 +840,12 @@ static int proves_insecure_delegation(getdns_dict *resp, const char *name)
 /* ---- one lookup: a small state machine, run synchronously or on an event base ---- */
 
 enum lk_state {
-	LK_MAIN,  /* the question, in the client's context */
-	LK_FRESH, /* the same question again in a fresh context, after a BOGUS answer */
-	LK_DS,    /* a DS question looking for an insecure delegation above the name */
+	LK_KEYS,     /* the anchor zone's DNSKEY set, for the fast validator */
+	LK_WAITKEYS, /* waiting for another lookup's LK_KEYS */
+	LK_FAST,     /* the question with the DO bit, validated here with the zone keys */
+	LK_MAIN,     /* the question, in the client's context, validated by getdns */
+	LK_FRESH,    /* the same question again in a fresh context, after a BOGUS answer */
+	LK_DS,       /* a DS question looking for an insecure delegation above the name */
 };
 
 struct lookup {
@@ -708,6 +860,17 @@ struct lookup {
 	struct danecid_rrset rs;
 	size_t cut; /* LK_DS: names below name + cut are still to ask */
 	const char *cand;
+	struct lookup *next;    /* in dns->pending */
+	struct waiter *waiters; /* equal lookups that joined this one */
+	int zone;               /* index in dns->zone[], -1: under no anchor */
+	danecid_zonekeys *zk;   /* LK_FAST */
+};
+
+/* A lookup that joined an equal one under way. */
+struct waiter {
+	struct waiter *next;
+	danecid_dns_cb cb;
+	void *arg;
 };
 
 static void lk_on_response(struct lookup *lk, getdns_dict *resp);
@@ -725,7 +888,8 @@ static void on_getdns(getdns_context *ctx, getdns_callback_type_t what, getdns_d
 }
 
 /* Ask one question; the answer comes to lk_on_response, now (no event base) or later. */
-static void lk_send(struct lookup *lk, getdns_context *ctx, const char *name, uint16_t type)
+static void lk_send_ext(struct lookup *lk, getdns_context *ctx, const char *name, uint16_t type,
+                        getdns_dict *ext)
 {
 	danecid_dns *dns = lk->dns;
 	getdns_dict *resp = NULL;
@@ -737,22 +901,274 @@ static void lk_send(struct lookup *lk, getdns_context *ctx, const char *name, ui
 		return;
 	}
 	if (dns->base == NULL) {
-		if (getdns_general_sync(ctx, name, type, dns->ext, &resp) != GETDNS_RETURN_GOOD) {
+		if (getdns_general_sync(ctx, name, type, ext, &resp) != GETDNS_RETURN_GOOD) {
 			getdns_dict_destroy(resp);
 			resp = NULL;
 		}
 		lk_on_response(lk, resp);
 		return;
 	}
-	if (getdns_general(ctx, name, type, dns->ext, lk, &tid, on_getdns) != GETDNS_RETURN_GOOD) {
+	if (getdns_general(ctx, name, type, ext, lk, &tid, on_getdns) != GETDNS_RETURN_GOOD) {
 		lk_on_response(lk, NULL);
 	}
 }
 
+static void lk_send(struct lookup *lk, getdns_context *ctx, const char *name, uint16_t type)
+{
+	lk_send_ext(lk, ctx, name, type, lk->dns->ext);
+}
+
+static int rrset_copy(const struct danecid_rrset *from, struct danecid_rrset *to)
+{
+	*to = *from;
+	for (size_t i = 0; i < from->n; i++) {
+		to->rr[i].data = malloc(from->rr[i].len > 0 ? from->rr[i].len : 1);
+		if (to->rr[i].data == NULL) {
+			to->n = i;
+			danecid_rrset_clear(to);
+			return DANECID_ERR_NOMEM;
+		}
+		memcpy(to->rr[i].data, from->rr[i].data, from->rr[i].len);
+	}
+	return DANECID_OK;
+}
+
+static void pending_remove(danecid_dns *dns, struct lookup *lk)
+{
+	for (struct lookup **pp = &dns->pending; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == lk) {
+			*pp = lk->next;
+			return;
+		}
+	}
+}
+
+static struct lookup *pending_find(danecid_dns *dns, const char *name, uint16_t type)
+{
+	for (struct lookup *lk = dns->pending; lk != NULL; lk = lk->next) {
+		if (lk->type == type && strcmp(lk->name, name) == 0) {
+			return lk;
+		}
+	}
+	return NULL;
+}
+
+/* Deliver the answer to the lookup and to those that joined it; a SECURE one is cached. */
 static void lk_finish(struct lookup *lk, int err)
 {
+	danecid_dns *dns = lk->dns;
+	struct waiter *w, *next;
+
+	pending_remove(dns, lk);
+	if (err == DANECID_OK && lk->rs.sec == DANECID_DNSSEC_SECURE && !dns->closing) {
+		danecid_dnscache_put(dns->cache, lk->name, lk->type, &lk->rs, time(NULL));
+	}
+	for (w = lk->waiters; w != NULL; w = next) {
+		struct danecid_rrset copy;
+		int e = err;
+
+		next = w->next;
+		memset(&copy, 0, sizeof(copy));
+		if (e == DANECID_OK && rrset_copy(&lk->rs, &copy) != DANECID_OK) {
+			e = DANECID_ERR_NOMEM;
+		}
+		w->cb(e, &copy, w->arg);
+		free(w);
+	}
+	danecid_zonekeys_free(lk->zk);
 	lk->cb(err, &lk->rs, lk->arg); /* the callback owns lk->rs from here */
 	free(lk);
+}
+
+/* The full validator: the question asked of getdns with validation. */
+static void lk_main(struct lookup *lk)
+{
+	danecid_dnscache_count(lk->dns->cache, 0, 0);
+	lk->state = LK_MAIN;
+	lk_send(lk, lk->dns->ctx, lk->name, lk->type);
+}
+
+static void lk_fast(struct lookup *lk)
+{
+	lk->state = LK_FAST;
+	lk_send_ext(lk, lk->dns->ctx, lk->name, lk->type, lk->dns->ext_do);
+}
+
+/* The first wire response of a getdns answer, parsed; NULL when there is none. The message
+ * points into resp: destroy resp only after the last use of the message. */
+static struct danecid_wire_msg *response_wire(getdns_dict *resp)
+{
+	getdns_list *full = NULL;
+	getdns_bindata *wire = NULL;
+	struct danecid_wire_msg *m;
+
+	if (resp == NULL || getdns_dict_get_list(resp, "replies_full", &full) ||
+	    getdns_list_get_bindata(full, 0, &wire)) {
+		return NULL;
+	}
+	m = malloc(sizeof(*m));
+	if (m != NULL && danecid_wire_parse(wire->data, wire->size, m) != DANECID_OK) {
+		free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/* The anchor zone holding name (the longest), or -1. */
+static int zone_of(const danecid_dns *dns, const char *name)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < dns->n_anchors; i++) {
+		if (name_under(name, dns->anchors[i]) &&
+		    (best < 0 || strlen(dns->anchors[i]) > strlen(dns->anchors[best]))) {
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+/* Start a new lookup: with the cached zone keys if there are, after loading them if not. */
+static void lk_begin(struct lookup *lk)
+{
+	danecid_dns *dns = lk->dns;
+	int64_t now = time(NULL);
+	int z = zone_of(dns, lk->name);
+
+	lk->zone = z;
+	if (z < 0 || dns->closing) {
+		lk_main(lk);
+		return;
+	}
+	lk->zk = danecid_dnscache_zone_get(dns->cache, dns->zone[z].wire, dns->zone[z].len, now);
+	if (lk->zk != NULL) {
+		lk_fast(lk);
+	} else if (dns->zone[z].fail_until > now) {
+		lk_main(lk);
+	} else if (dns->zone[z].loading) {
+		lk->state = LK_WAITKEYS;
+	} else {
+		dns->zone[z].loading = true;
+		lk->state = LK_KEYS;
+		lk_send_ext(lk, dns->ctx, dns->anchors[z], GETDNS_RRTYPE_DNSKEY, dns->ext_do);
+	}
+}
+
+/* Go on after a key load: fast with the keys, else with the full validator. */
+static void lk_resume(struct lookup *lk, danecid_zonekeys *zk)
+{
+	if (zk != NULL) {
+		lk->zk = danecid_zonekeys_ref(zk);
+		lk_fast(lk);
+	} else {
+		lk_main(lk);
+	}
+}
+
+/* The DNSKEY response of anchor zone z arrived (resp may be NULL). */
+static void keys_loaded(struct lookup *lk, getdns_dict *resp)
+{
+	danecid_dns *dns = lk->dns;
+	int z = lk->zone;
+	int64_t now = time(NULL);
+	danecid_zonekeys *zk = NULL;
+	struct danecid_wire_msg *m = response_wire(resp);
+	const char *why = NULL;
+	struct lookup *w;
+
+	dns->zone[z].loading = false;
+	if (m != NULL) {
+		(void)danecid_zonekeys_validate(m, dns->zone[z].wire, dns->zone[z].len,
+		                                dns->anchor_recs, dns->n_anchor_recs, now,
+		                                danecid_dnscache_memo(dns->cache), &zk, &why);
+		free(m);
+	}
+	getdns_dict_destroy(resp);
+	if (zk != NULL) {
+		danecid_dnscache_zone_put(dns->cache, zk);
+	} else if (!dns->closing) {
+		dns->zone[z].fail_until = now + KEYS_RETRY_S;
+	}
+	/* those that waited for these keys; a lookup started may end at once and leave the
+	 * list, so look again from its head each time */
+	for (;;) {
+		for (w = dns->pending; w != NULL; w = w->next) {
+			if (w->state == LK_WAITKEYS && w->zone == z) {
+				break;
+			}
+		}
+		if (w == NULL) {
+			break;
+		}
+		lk_resume(w, zk);
+	}
+	lk_resume(lk, zk);
+	danecid_zonekeys_free(zk);
+}
+
+/* Lookups still waiting for keys when the client goes away: no answer. */
+static void keywait_fail(danecid_dns *dns)
+{
+	struct lookup *w;
+
+	for (;;) {
+		for (w = dns->pending; w != NULL; w = w->next) {
+			if (w->state == LK_WAITKEYS) {
+				break;
+			}
+		}
+		if (w == NULL) {
+			return;
+		}
+		memset(&w->rs, 0, sizeof(w->rs));
+		w->rs.kind = DANECID_DNS_FAIL;
+		w->rs.sec = DANECID_DNSSEC_INDETERMINATE;
+		lk_finish(w, DANECID_OK);
+	}
+}
+
+/* The response to the DO-bit question: validated with the zone keys, or left to getdns. */
+static void fast_answered(struct lookup *lk, getdns_dict *resp)
+{
+	danecid_dns *dns = lk->dns;
+	struct danecid_wire_msg *m = response_wire(resp);
+	uint8_t qwire[DANECID_WNAME_MAX];
+	size_t qlen = 0;
+	const char *why = NULL;
+	int r;
+
+	if (m == NULL) {
+		bool none = resp == NULL || dns->closing;
+
+		getdns_dict_destroy(resp);
+		if (none) {
+			/* no response at all (timeout, unreachable): asking again would only wait
+			 * as long once more */
+			memset(&lk->rs, 0, sizeof(lk->rs));
+			lk->rs.kind = DANECID_DNS_FAIL;
+			lk->rs.sec = DANECID_DNSSEC_INDETERMINATE;
+			lk_finish(lk, DANECID_OK);
+		} else {
+			lk_main(lk);
+		}
+		return;
+	}
+	r = danecid_wire_name_from_str(lk->name, qwire, &qlen);
+	if (r == DANECID_OK) {
+		r = danecid_dnsval_answer(m, qwire, qlen, lk->type, lk->zk,
+		                          danecid_dnscache_memo(dns->cache), time(NULL), &lk->rs,
+		                          &why);
+	}
+	free(m);
+	getdns_dict_destroy(resp);
+	if (r == DANECID_OK) {
+		danecid_dnscache_count(dns->cache, 1, 0);
+		lk_finish(lk, DANECID_OK);
+	} else if (r == DANECID_ERR_NOMEM) {
+		lk_finish(lk, r);
+	} else {
+		lk_main(lk);
+	}
 }
 
 static void destroy_later(evutil_socket_t fd, short what, void *arg)
@@ -839,6 +1255,15 @@ static void lk_on_response(struct lookup *lk, getdns_dict *resp)
 	int r;
 
 	switch (lk->state) {
+	case LK_KEYS:
+		keys_loaded(lk, resp);
+		return;
+	case LK_WAITKEYS:
+		getdns_dict_destroy(resp); /* not asked: cannot happen */
+		return;
+	case LK_FAST:
+		fast_answered(lk, resp);
+		return;
 	case LK_MAIN:
 		r = parse_response(resp, lk->name, lk->type, &lk->rs);
 		getdns_dict_destroy(resp);
@@ -905,24 +1330,47 @@ int danecid_dns_lookup(danecid_dns *dns, const char *name, uint16_t type, daneci
                        void *arg)
 {
 	struct lookup *lk;
+	char norm[NAME_MAX_LEN];
 
 	if (dns == NULL || name == NULL || cb == NULL) {
 		return DANECID_ERR_INVAL;
+	}
+	if (name_normalize(name, norm, sizeof(norm)) != DANECID_OK) {
+		return DANECID_ERR_INVAL;
+	}
+	if (!dns->closing) {
+		struct danecid_rrset rs;
+
+		if (danecid_dnscache_get(dns->cache, norm, type, time(NULL), &rs) == 1) {
+			cb(DANECID_OK, &rs, arg);
+			return DANECID_OK;
+		}
+		if ((lk = pending_find(dns, norm, type)) != NULL) {
+			struct waiter *w = calloc(1, sizeof(*w));
+
+			if (w == NULL) {
+				return DANECID_ERR_NOMEM;
+			}
+			w->cb = cb;
+			w->arg = arg;
+			w->next = lk->waiters;
+			lk->waiters = w;
+			danecid_dnscache_count(dns->cache, 0, 1);
+			return DANECID_OK;
+		}
 	}
 	lk = calloc(1, sizeof(*lk));
 	if (lk == NULL) {
 		return DANECID_ERR_NOMEM;
 	}
-	if (name_normalize(name, lk->name, sizeof(lk->name)) != DANECID_OK) {
-		free(lk);
-		return DANECID_ERR_INVAL;
-	}
+	memcpy(lk->name, norm, strlen(norm) + 1);
 	lk->dns = dns;
 	lk->type = type;
 	lk->cb = cb;
 	lk->arg = arg;
-	lk->state = LK_MAIN;
-	lk_send(lk, dns->ctx, lk->name, type);
+	lk->next = dns->pending;
+	dns->pending = lk;
+	lk_begin(lk);
 	return DANECID_OK;
 }
 

@@ -46,12 +46,15 @@ struct danecid_rrset {
 typedef struct danecid_dns danecid_dns;
 
 struct event_base;
+struct danecid_dnscache;
 
 /** How to build a client. */
 struct danecid_dns_opts {
-	const char *upstream;    /**< "IP[@PORT]", IPv4 or IPv6 */
-	const char *anchor_file; /**< DS/DNSKEY records in presentation format */
-	unsigned timeout_ms;     /**< per question */
+	const char *upstream;           /**< "IP[@PORT]", IPv4 or IPv6 */
+	const char *anchor_file;        /**< DS/DNSKEY records in presentation format */
+	unsigned timeout_ms;            /**< per question */
+	struct danecid_dnscache *cache; /**< shared answer cache (a reference is taken); NULL:
+	                                 *  the client makes its own */
 };
 
 /**
@@ -93,8 +96,9 @@ int danecid_dns_attach(danecid_dns *dns, struct event_base *base);
 
 /**
  * Look up one RRset as danecid_dns_query() does, delivering it to cb: before returning when
- * the client is not attached to an event base, later in the loop when it is. Freeing the
- * client delivers pending lookups as kind FAIL.
+ * the client is not attached to an event base or the answer is cached, later in the loop
+ * otherwise. A lookup for a name and type already under way in this client joins it. Freeing
+ * the client delivers pending lookups as kind FAIL.
  * @return DANECID_OK (cb will run exactly once), DANECID_ERR_INVAL, DANECID_ERR_NOMEM
  *         (cb will not run).
  */
@@ -104,6 +108,12 @@ int danecid_dns_lookup(danecid_dns *dns, const char *name, uint16_t type, daneci
 /** Number of DNS questions sent by this client so far (including DNSSEC chain queries
  *  done by getdns is not counted: only the questions danecid asks). */
 uint64_t danecid_dns_questions(const danecid_dns *dns);
+
+/** The client's answer cache (shared with the clients made with the same cache). */
+struct danecid_dnscache *danecid_dns_cache(danecid_dns *dns);
+
+/** Whether two clients trust the same anchors (answers validated by one hold for the other). */
+bool danecid_dns_same_anchors(const danecid_dns *a, const danecid_dns *b);
 
 /** Free the records of an rrset and zero it. */
 void danecid_rrset_clear(struct danecid_rrset *rs);

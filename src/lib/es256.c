@@ -10,6 +10,8 @@
  */
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,7 @@
 struct danecid_es256_key {
 	EVP_PKEY *pkey;
 	int is_private;
+	atomic_uint refs; /* a cached key is shared by every caller holding a reference */
 };
 
 /* The order n of the P-256 group, big-endian. */
@@ -115,6 +118,7 @@ static int key_wrap(EVP_PKEY **pkeyp, int is_private, danecid_es256_key **out)
 	}
 	key->pkey = *pkeyp;
 	key->is_private = is_private;
+	atomic_init(&key->refs, 1);
 	*pkeyp = NULL;
 	*out = key;
 	r = DANECID_OK;
@@ -267,9 +271,17 @@ out:
 	return r;
 }
 
+danecid_es256_key *danecid_es256_key_ref(danecid_es256_key *key)
+{
+	if (key != NULL) {
+		atomic_fetch_add(&key->refs, 1);
+	}
+	return key;
+}
+
 void danecid_es256_key_free(danecid_es256_key *key)
 {
-	if (key == NULL) {
+	if (key == NULL || atomic_fetch_sub(&key->refs, 1) != 1) {
 		return;
 	}
 	EVP_PKEY_free(key->pkey);
@@ -311,42 +323,53 @@ out:
 	return r;
 }
 
-/*
- * DER ECDSA-Sig-Value of r‖s. Both halves must already be in [1, n-1].
- * @param der receives an OPENSSL_malloc'd buffer.
- */
-static int raw_to_der(const uint8_t sig[64], unsigned char **der, int *derlen)
+/* One DER INTEGER of a 32-byte unsigned big-endian value (not zero): minimal, with a 0x00
+ * before a high bit. Returns its length (at most 35). */
+static size_t der_uint(const uint8_t v[32], uint8_t *out)
 {
-	int r = DANECID_ERR_INTERNAL;
-	ECDSA_SIG *esig = NULL;
-	BIGNUM *br = NULL, *bs = NULL;
-	unsigned char *buf = NULL;
-	int n;
+	size_t skip = 0, n;
 
-	if ((esig = ECDSA_SIG_new()) == NULL || (br = BN_bin2bn(sig, 32, NULL)) == NULL ||
-	    (bs = BN_bin2bn(sig + 32, 32, NULL)) == NULL) {
-		r = DANECID_ERR_NOMEM;
-		goto out;
+	while (skip < 31 && v[skip] == 0) {
+		skip++;
 	}
-	if (ECDSA_SIG_set0(esig, br, bs) != 1) {
-		r = DANECID_ERR_CRYPTO;
-		goto out;
+	n = 32 - skip;
+	out[0] = 0x02;
+	if (v[skip] & 0x80) {
+		out[1] = (uint8_t)(n + 1);
+		out[2] = 0x00;
+		memcpy(out + 3, v + skip, n);
+		return n + 3;
 	}
-	br = bs = NULL; /* owned by esig */
-	if ((n = i2d_ECDSA_SIG(esig, &buf)) <= 0) {
-		r = DANECID_ERR_CRYPTO;
-		goto out;
-	}
-	*der = buf;
-	*derlen = n;
-	buf = NULL;
-	r = DANECID_OK;
-out:
-	OPENSSL_free(buf);
-	BN_free(br);
-	BN_free(bs);
-	ECDSA_SIG_free(esig);
-	return r;
+	out[1] = (uint8_t)n;
+	memcpy(out + 2, v + skip, n);
+	return n + 2;
+}
+
+/* DER ECDSA-Sig-Value (RFC 3279 §2.2.3) of r‖s, both halves already in [1, n-1]: written by
+ * hand (the BIGNUM route costs more than the rest of the pipeline around the check). */
+static size_t raw_to_der(const uint8_t sig[64], uint8_t der[72])
+{
+	size_t n = der_uint(sig, der + 2);
+
+	n += der_uint(sig + 32, der + 2 + n);
+	der[0] = 0x30;
+	der[1] = (uint8_t)n; /* at most 70: short form */
+	return n + 2;
+}
+
+/* SHA-256 fetched once from the default provider: an implicit fetch per call costs a lookup. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_md != NULL ? sha256_md : EVP_sha256();
 }
 
 int danecid_es256_verify(const danecid_es256_key *key, const uint8_t *msg, size_t msglen,
@@ -354,8 +377,9 @@ int danecid_es256_verify(const danecid_es256_key *key, const uint8_t *msg, size_
 {
 	int r = DANECID_ERR_INTERNAL;
 	EVP_MD_CTX *mctx = NULL;
-	unsigned char *der = NULL;
-	int derlen = 0, ok;
+	uint8_t der[72];
+	size_t derlen;
+	int ok;
 
 	if (key == NULL || (msg == NULL && msglen != 0)) {
 		return DANECID_ERR_INVAL;
@@ -363,19 +387,16 @@ int danecid_es256_verify(const danecid_es256_key *key, const uint8_t *msg, size_
 	if (sig == NULL || siglen != 64 || !scalar_in_range(sig) || !scalar_in_range(sig + 32)) {
 		return 0;
 	}
-	if ((r = raw_to_der(sig, &der, &derlen)) != DANECID_OK) {
-		goto out;
-	}
+	derlen = raw_to_der(sig, der);
 	if ((mctx = EVP_MD_CTX_new()) == NULL) {
 		r = DANECID_ERR_NOMEM;
 		goto out;
 	}
-	if (EVP_DigestVerifyInit(mctx, NULL, EVP_sha256(), NULL, key->pkey) != 1) {
+	if (EVP_DigestVerifyInit(mctx, NULL, sha256(), NULL, key->pkey) != 1) {
 		r = DANECID_ERR_CRYPTO;
 		goto out;
 	}
-	ok = EVP_DigestVerify(mctx, der, (size_t)derlen, msg != NULL ? msg : (const uint8_t *)"",
-	                      msglen);
+	ok = EVP_DigestVerify(mctx, der, derlen, msg != NULL ? msg : (const uint8_t *)"", msglen);
 	/*
 	 * 1 valid. OpenSSL returns 0 for a mismatch and -1 for some mathematically
 	 * invalid signatures too (e.g. u1*G + u2*Q at infinity); the DER input is
@@ -384,7 +405,6 @@ int danecid_es256_verify(const danecid_es256_key *key, const uint8_t *msg, size_
 	r = ok == 1 ? 1 : 0;
 out:
 	EVP_MD_CTX_free(mctx);
-	OPENSSL_free(der);
 	ERR_clear_error();
 	return r;
 }

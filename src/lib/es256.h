@@ -28,7 +28,10 @@ int danecid_es256_key_from_pem(const char *pem, size_t len, danecid_es256_key **
 /** Read a PEM file and parse it as danecid_es256_key_from_pem(); DANECID_ERR_IO if unreadable. */
 int danecid_es256_key_load(const char *path, danecid_es256_key **out);
 
-/** Free a key. NULL is allowed. */
+/** Take one more reference to a key (shared read-only by a cache and its users). */
+danecid_es256_key *danecid_es256_key_ref(danecid_es256_key *key);
+
+/** Drop a reference; the last one frees the key. NULL is allowed. */
 void danecid_es256_key_free(danecid_es256_key *key);
 
 /** Whether the key holds a private half (can sign). */

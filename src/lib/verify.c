@@ -31,8 +31,10 @@
 #include "certcache.h"
 #include "dane.h"
 #include "dns.h"
+#include "dnscache.h"
 #include "enumname.h"
 #include "es256.h"
+#include "keycache.h"
 #include "passport.h"
 #include "policy.h"
 #include "rcd.h"
@@ -53,6 +55,7 @@ struct danecid_ctx {
 	unsigned freshness;
 	unsigned future_skew;
 	danecid_dns *dns;
+	danecid_keycache *keys; /* PASSporT keys of TLSA records, parsed once (shared) */
 	danecid_replay *replay;
 	bool attached; /* to an event base: only the asynchronous calls */
 	/* the x509 method (NULL/empty unless configured) */
@@ -133,6 +136,23 @@ static int x509_setup(danecid_ctx *ctx, const struct danecid_config *cfg, char *
 	return DANECID_OK;
 }
 
+/* The DNS answer cache: the one of the context a reloaded configuration replaces when its
+ * limits are the same (a reference for the caller), else a new one. */
+static int dns_cache_setup(const struct danecid_config *cfg, danecid_ctx *share,
+                           danecid_dnscache **out)
+{
+	struct danecid_dnscache_opts o;
+
+	o.max_entries = cfg->dns_cache_entries;
+	o.max_ttl = cfg->dns_cache_max_ttl;
+	if (share != NULL && share->dns != NULL &&
+	    danecid_dnscache_same(danecid_dns_cache(share->dns), &o)) {
+		*out = danecid_dnscache_ref(danecid_dns_cache(share->dns));
+		return DANECID_OK;
+	}
+	return danecid_dnscache_new(&o, out);
+}
+
 static int ctx_create(const struct danecid_config *cfg, danecid_ctx *share, danecid_ctx **out,
                       char *errbuf, size_t errlen)
 {
@@ -172,10 +192,26 @@ static int ctx_create(const struct danecid_config *cfg, danecid_ctx *share, dane
 		opts.upstream = cfg->upstream != NULL ? cfg->upstream : DEFAULT_UPSTREAM;
 		opts.anchor_file = cfg->trust_anchor;
 		opts.timeout_ms = cfg->timeout_ms;
-		r = danecid_dns_new(&opts, &ctx->dns, errbuf, errlen);
+		opts.cache = NULL;
+		r = dns_cache_setup(cfg, share, &opts.cache);
+		if (r == DANECID_OK) {
+			r = danecid_dns_new(&opts, &ctx->dns, errbuf, errlen);
+		}
+		danecid_dnscache_free(opts.cache); /* the client holds its own reference */
 		if (r != DANECID_OK) {
 			goto out;
 		}
+		if (share != NULL && share->dns != NULL &&
+		    danecid_dns_cache(share->dns) == danecid_dns_cache(ctx->dns) &&
+		    !danecid_dns_same_anchors(share->dns, ctx->dns)) {
+			/* the trust anchors changed: nothing validated under the old ones stays */
+			danecid_dnscache_flush(danecid_dns_cache(ctx->dns));
+		}
+	}
+	if (share != NULL && share->keys != NULL) {
+		ctx->keys = danecid_keycache_ref(share->keys);
+	} else if ((r = danecid_keycache_new(&ctx->keys)) != DANECID_OK) {
+		goto out;
 	}
 	if (share != NULL) {
 		ctx->replay = danecid_replay_ref(share->replay);
@@ -223,6 +259,17 @@ uint64_t danecid_ctx_dns_questions(const danecid_ctx *ctx)
 	return danecid_dns_questions(ctx->dns);
 }
 
+void danecid_ctx_dns_cache_stats(danecid_ctx *ctx, struct danecid_dns_cache_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (ctx->dns != NULL) {
+		danecid_dnscache_stats(danecid_dns_cache(ctx->dns), out);
+	}
+	if (ctx->keys != NULL) {
+		danecid_keycache_stats(ctx->keys, &out->key_hits, &out->key_misses);
+	}
+}
+
 size_t danecid_ctx_replay_entries(const danecid_ctx *ctx)
 {
 	return danecid_replay_count(ctx->replay);
@@ -235,6 +282,7 @@ void danecid_ctx_free(danecid_ctx *ctx)
 	}
 	danecid_certmbox_free(ctx->mbox); /* waiting requests are answered first */
 	danecid_dns_free(ctx->dns);
+	danecid_keycache_free(ctx->keys);
 	danecid_replay_free(ctx->replay);
 	danecid_certcache_free(ctx->certs);
 	danecid_castore_free(ctx->cas);
@@ -337,8 +385,9 @@ static bool sig_in_range(const uint8_t sig[64])
  * (RFC 6698 §2.1.3; DANE-EE: the certificate's issuer and dates do not count, RFC 7671 §5.1).
  * *digests receives the number of usable digest records, *matched whether the certificate's
  * key matched one of them. */
-static int authorized(const struct walk *w, const struct danecid_passport *pp,
-                      const struct danecid_cert_answer *cert, int *digests, bool *matched)
+static int authorized(danecid_keycache *keys, const struct walk *w,
+                      const struct danecid_passport *pp, const struct danecid_cert_answer *cert,
+                      int *digests, bool *matched)
 {
 	const danecid_es256_key *ckey =
 	    cert != NULL && cert->chain != NULL ? danecid_certchain_key(cert->chain) : NULL;
@@ -366,7 +415,7 @@ static int authorized(const struct walk *w, const struct danecid_passport *pp,
 			}
 			continue;
 		}
-		if (danecid_es256_key_from_spki(t.data, t.len, &key) != DANECID_OK) {
+		if (danecid_keycache_get(keys, t.data, t.len, &key) != DANECID_OK) {
 			continue; /* not a P-256 key: cannot have signed an ES256 PASSporT */
 		}
 		result = danecid_passport_verify_sig(pp, key);
@@ -545,9 +594,9 @@ out:
 /* The checks of one PASSporT that use its signer's walk (and, for a node that pins key
  * digests, the x5u certificate: cert, fetched when tried). DANECID_OK with v->reason ok means
  * genuine: what is left is the chain to the call and the replay check. */
-static int post_identity(const struct signer *s, struct danecid_passport *pp,
-                         const struct danecid_cert_answer *cert, bool tried,
-                         struct danecid_verdict *v)
+static int post_identity(danecid_keycache *keys, const struct signer *s,
+                         struct danecid_passport *pp, const struct danecid_cert_answer *cert,
+                         bool tried, struct danecid_verdict *v)
 {
 	const struct walk *w = &s->w;
 	int digests = 0;
@@ -573,7 +622,7 @@ static int post_identity(const struct signer *s, struct danecid_passport *pp,
 		                    "signature r or s is out of range (0 or >= n)");
 		return DANECID_OK;
 	}
-	ok = authorized(w, pp, cert, &digests, &matched);
+	ok = authorized(keys, w, pp, cert, &digests, &matched);
 	if (ok < 0) {
 		return ok;
 	}
@@ -987,8 +1036,8 @@ static int judge_signed(struct vjob *vj)
 			continue;
 		}
 		r = vj->x509[i] ? post_x509(vj, i, v)
-		                : post_identity(&vj->signers[vj->signer_of[i]], vj->pp[i],
-		                                &vj->cert[i], vj->x5u_tried[i], v);
+		                : post_identity(vj->ctx->keys, &vj->signers[vj->signer_of[i]],
+		                                vj->pp[i], &vj->cert[i], vj->x5u_tried[i], v);
 		if (r == DANECID_OK && v->reason != DANECID_R_OK &&
 		    v->verstat == DANECID_VERSTAT_PASSED) {
 			r = DANECID_ERR_INTERNAL; /* never let a failure read as a pass */

@@ -83,6 +83,64 @@
 	"cache.\n"                                                                                 \
 	"# TYPE danecid_x5u_cache_entries gauge\n"                                                 \
 	"danecid_x5u_cache_entries " #e "\n"
+/* The DNS and key caches' counters, in the order of struct danecid_dns_cache_stats's print. */
+#define DNS_TEXT(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15)             \
+	"# HELP danecid_dns_cache_hits_total DNS lookups answered from a cached validated "        \
+	"answer.\n"                                                                                \
+	"# TYPE danecid_dns_cache_hits_total counter\n"                                            \
+	"danecid_dns_cache_hits_total " #v0 "\n"                                                   \
+	"# HELP danecid_dns_cache_misses_total DNS lookups that went to DNS.\n"                    \
+	"# TYPE danecid_dns_cache_misses_total counter\n"                                          \
+	"danecid_dns_cache_misses_total " #v1 "\n"                                                 \
+	"# HELP danecid_dns_lookups_joined_total DNS lookups that joined one already under way "   \
+	"for the same name and type.\n"                                                            \
+	"# TYPE danecid_dns_lookups_joined_total counter\n"                                        \
+	"danecid_dns_lookups_joined_total " #v2 "\n"                                               \
+	"# HELP danecid_dns_validated_fast_total DNS answers validated with the cached zone keys " \
+	"(one signature check).\n"                                                                 \
+	"# TYPE danecid_dns_validated_fast_total counter\n"                                        \
+	"danecid_dns_validated_fast_total " #v3 "\n"                                               \
+	"# HELP danecid_dns_validated_full_total DNS answers validated by getdns along the whole " \
+	"chain.\n"                                                                                 \
+	"# TYPE danecid_dns_validated_full_total counter\n"                                        \
+	"danecid_dns_validated_full_total " #v4 "\n"                                               \
+	"# HELP danecid_dns_zone_key_loads_total Zone DNSKEY sets validated against the trust "    \
+	"anchor.\n"                                                                                \
+	"# TYPE danecid_dns_zone_key_loads_total counter\n"                                        \
+	"danecid_dns_zone_key_loads_total " #v5 "\n"                                               \
+	"# HELP danecid_dns_cache_inserts_total Validated DNS answers kept.\n"                     \
+	"# TYPE danecid_dns_cache_inserts_total counter\n"                                         \
+	"danecid_dns_cache_inserts_total " #v6 "\n"                                                \
+	"# HELP danecid_dns_cache_evictions_total Cached DNS answers dropped to make room.\n"      \
+	"# TYPE danecid_dns_cache_evictions_total counter\n"                                       \
+	"danecid_dns_cache_evictions_total " #v7 "\n"                                              \
+	"# HELP danecid_dns_cache_expired_total Cached DNS answers dropped at the end of their "   \
+	"TTL or signature.\n"                                                                      \
+	"# TYPE danecid_dns_cache_expired_total counter\n"                                         \
+	"danecid_dns_cache_expired_total " #v8 "\n"                                                \
+	"# HELP danecid_dns_signature_checks_total DNSSEC signatures checked by the zone-key "     \
+	"validator.\n"                                                                             \
+	"# TYPE danecid_dns_signature_checks_total counter\n"                                      \
+	"danecid_dns_signature_checks_total " #v9 "\n"                                             \
+	"# HELP danecid_dns_signature_memo_hits_total DNSSEC signatures found already checked.\n"  \
+	"# TYPE danecid_dns_signature_memo_hits_total counter\n"                                   \
+	"danecid_dns_signature_memo_hits_total " #v10 "\n"                                         \
+	"# HELP danecid_key_cache_hits_total PASSporT keys found parsed.\n"                        \
+	"# TYPE danecid_key_cache_hits_total counter\n"                                            \
+	"danecid_key_cache_hits_total " #v11 "\n"                                                  \
+	"# HELP danecid_key_cache_misses_total PASSporT keys parsed from a TLSA record.\n"         \
+	"# TYPE danecid_key_cache_misses_total counter\n"                                          \
+	"danecid_key_cache_misses_total " #v12 "\n"                                                \
+	"# HELP danecid_dns_cache_entries Validated DNS answers held.\n"                           \
+	"# TYPE danecid_dns_cache_entries gauge\n"                                                 \
+	"danecid_dns_cache_entries " #v13 "\n"                                                     \
+	"# HELP danecid_dns_cache_bytes Memory of the DNS answers held, bookkeeping included.\n"   \
+	"# TYPE danecid_dns_cache_bytes gauge\n"                                                   \
+	"danecid_dns_cache_bytes " #v14 "\n"                                                       \
+	"# HELP danecid_dns_cache_max_entries The bound on DNS answers held "                      \
+	"(dns-cache-entries).\n"                                                                   \
+	"# TYPE danecid_dns_cache_max_entries gauge\n"                                             \
+	"danecid_dns_cache_max_entries " #v15 "\n"
 #define HEAD_RELOADS                                                                               \
 	"# HELP danecid_reloads_total Configuration reloads, by result.\n"                         \
 	"# TYPE danecid_reloads_total counter\n"
@@ -99,7 +157,8 @@ static const char empty_text[] = HEAD_REQUESTS
     "danecid_deadline_total{frontend=\"sip\"} 0\n"
     "danecid_deadline_total{frontend=\"http\"} 0\n" HEAD_DNS
     "danecid_dns_questions_total 0\n" HEAD_INFLIGHT "danecid_inflight 0\n" HEAD_REPLAY
-    "danecid_replay_entries 0\n" X5U_TEXT(0, 0, 0, 0, 0, 0) HEAD_RELOADS
+    "danecid_replay_entries 0\n" X5U_TEXT(0, 0, 0, 0, 0, 0)
+        DNS_TEXT(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) HEAD_RELOADS
     "danecid_reloads_total{result=\"ok\"} 0\n"
     "danecid_reloads_total{result=\"failed\"} 0\n" HEAD_SECONDS
     "danecid_verification_seconds_bucket{le=\"0.0005\"} 0\n"
@@ -178,6 +237,26 @@ static void test_scenario(void **state)
 		dd_metrics_set_x5u(m, &xs); /* a snapshot: the last one counts */
 		xs = (struct danecid_x5u_stats){11, 3, 5, 2, 4, 3};
 		dd_metrics_set_x5u(m, &xs);
+		struct danecid_dns_cache_stats ds = {
+		    .hits = 1,
+		    .misses = 2,
+		    .coalesced = 3,
+		    .fast = 4,
+		    .full = 5,
+		    .zone_loads = 6,
+		    .inserts = 7,
+		    .evictions = 8,
+		    .expired = 9,
+		    .sig_checks = 10,
+		    .sig_memo = 11,
+		    .key_hits = 12,
+		    .key_misses = 13,
+		    .entries = 14,
+		    .bytes = 15,
+		    .max_entries = 16,
+		};
+
+		dd_metrics_set_dns_cache(m, &ds);
 	}
 	dd_metrics_reload(m, true);
 	dd_metrics_reload(m, false);
@@ -200,7 +279,8 @@ static void test_scenario(void **state)
 	    "danecid_deadline_total{frontend=\"sip\"} 1\n"
 	    "danecid_deadline_total{frontend=\"http\"} 0\n" HEAD_DNS
 	    "danecid_dns_questions_total 10\n" HEAD_INFLIGHT "danecid_inflight 2\n" HEAD_REPLAY
-	    "danecid_replay_entries 7\n" X5U_TEXT(11, 3, 5, 2, 4, 3) HEAD_RELOADS
+	    "danecid_replay_entries 7\n" X5U_TEXT(11, 3, 5, 2, 4, 3)
+	        DNS_TEXT(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) HEAD_RELOADS
 	    "danecid_reloads_total{result=\"ok\"} 1\n"
 	    "danecid_reloads_total{result=\"failed\"} 2\n" HEAD_SECONDS
 	    "danecid_verification_seconds_bucket{le=\"0.0005\"} 0\n"
@@ -391,8 +471,8 @@ static void test_format(void **state)
 	}
 	assert_int_equal(n_verdicts, DD_FE_COUNT * 3 * DANECID_R_COUNT);
 	/* 2 requests, 2 rejected, 9 by method, 2 deadline, dns, inflight, replay, 6 x5u,
-	 * 2 reloads, 12+1 buckets, sum, count */
-	assert_int_equal(n_samples, n_verdicts + 2 + 2 + 9 + 2 + 1 + 1 + 1 + 6 + 2 + 13 + 2);
+	 * 16 DNS and key cache, 2 reloads, 12+1 buckets, sum, count */
+	assert_int_equal(n_samples, n_verdicts + 2 + 2 + 9 + 2 + 1 + 1 + 1 + 6 + 16 + 2 + 13 + 2);
 	free(text);
 
 	text = dd_metrics_render(m);
