@@ -1,8 +1,9 @@
 #!/bin/sh
 # bench.sh — danecid's performance suite, one run on this machine (make bench; not a test).
 #
-# usage: bench.sh [--update-doc FILE] [--skip-daemon]
+# usage: bench.sh [--update-doc FILE] [--skip-daemon] [--replot]
 #
+# --replot runs nothing: it makes the table and the plot again from ./bench.json.
 # Writes ./bench.json (every number), ./bench.md (the table), ./bench.png (the plot, gnuplot)
 # in the current directory and prints the table. With --update-doc FILE the text between
 # <!-- bench:begin --> and <!-- bench:end --> in FILE is replaced by the table.
@@ -36,6 +37,7 @@ ROUNDS=${BENCH_ROUNDS:-40}
 MEMORY=${BENCH_MEMORY:-1000000}
 DOC=
 DAEMON=yes
+REPLOT=no
 OUT=$(pwd)
 
 die() {
@@ -54,7 +56,11 @@ while [ $# -gt 0 ]; do
 		DAEMON=no
 		shift
 		;;
-	*) die "usage: bench.sh [--update-doc FILE] [--skip-daemon]" ;;
+	--replot)
+		REPLOT=yes
+		shift
+		;;
+	*) die "usage: bench.sh [--update-doc FILE] [--skip-daemon] [--replot]" ;;
 	esac
 done
 if [ -n "$DOC" ]; then
@@ -135,7 +141,8 @@ run_inprocess() {
 	done
 	[ "$(kv "$WORK/warm.txt" warm.failed)" = 0 ] || die "warm: verifications failed"
 	[ "$(kv "$WORK/cold.txt" cold.danecid_not_secure)" = 0 ] || die "cold: answers not SECURE"
-	[ "$(kv "$WORK/cold.txt" cold.getdns_not_secure)" = 0 ] || die "cold: getdns not SECURE"
+	# getdns 1.6 now and then calls a valid NSEC3 denial BOGUS (dns.c asks again in a fresh
+	# context); the plain loop does not: its count is reported, not an error.
 }
 
 run_daemon() {
@@ -208,7 +215,8 @@ plot() {
 		echo "daemon_http $(v .daemon.http.danecid.rps) $(v .daemon.http.secsipidx.rps)"
 	} | sed 's/n\/a/0/g' >"$WORK/rates.dat"
 	gnuplot <<EOF || die "gnuplot failed"
-set terminal pngcairo size 1200,500 font ",10"
+set terminal pngcairo size 1200,520 font ",10"
+set bmargin 5
 set output "$OUT/bench.png"
 set multiplot layout 1,2 title "danecid, one run, $(v .date) ($(v .machine.cpus) CPUs)"
 set title "throughput (per second): danecid vs reference"
@@ -243,11 +251,14 @@ update_doc() {
 		!skip { print }' "$DOC" >"$DOC.tmp" && mv "$DOC.tmp" "$DOC"
 }
 
-make_tree
-run_inprocess
-"$top_srcdir/zones/serve" stop "$TREE" >/dev/null 2>&1
-run_daemon
-assemble
+if [ "$REPLOT" = no ]; then
+	make_tree
+	run_inprocess
+	"$top_srcdir/zones/serve" stop "$TREE" >/dev/null 2>&1
+	run_daemon
+	assemble
+fi
+[ -s "$OUT/bench.json" ] || die "no $OUT/bench.json"
 table >"$OUT/bench.md"
 plot
 cat "$OUT/bench.md"
