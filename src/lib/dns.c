@@ -700,31 +700,11 @@ out:
 	return r;
 }
 
-/* Whether a type bitmap (RFC 4034 §4.1.2) has type t. Malformed maps have nothing. */
-static int bitmap_has(const uint8_t *p, size_t len, uint16_t t)
-{
-	size_t i = 0;
-
-	while (i + 2 <= len) {
-		unsigned win = p[i], blen = p[i + 1];
-
-		if (blen == 0 || blen > 32 || i + 2 + blen > len) {
-			return 0;
-		}
-		if (win == (unsigned)(t >> 8)) {
-			unsigned bit = t & 0xff;
-
-			return bit / 8 < blen && (p[i + 2 + bit / 8] & (0x80 >> (bit % 8))) != 0;
-		}
-		i += 2 + blen;
-	}
-	return 0;
-}
-
 static int delegation_bits(const uint8_t *map, size_t len)
 {
-	return bitmap_has(map, len, GETDNS_RRTYPE_NS) && !bitmap_has(map, len, GETDNS_RRTYPE_DS) &&
-	       !bitmap_has(map, len, GETDNS_RRTYPE_SOA);
+	return danecid_wire_bitmap_has(map, len, GETDNS_RRTYPE_NS) &&
+	       !danecid_wire_bitmap_has(map, len, GETDNS_RRTYPE_DS) &&
+	       !danecid_wire_bitmap_has(map, len, GETDNS_RRTYPE_SOA);
 }
 
 /* NSEC3 owner's first label equals the hash of name under the record's parameters. */

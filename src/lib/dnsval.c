@@ -605,26 +605,6 @@ struct n3 {
 	bool optout;
 };
 
-static bool bitmap_has(const uint8_t *p, size_t len, uint16_t t)
-{
-	size_t i = 0;
-
-	while (i + 2 <= len) {
-		unsigned win = p[i], blen = p[i + 1];
-
-		if (blen == 0 || blen > 32 || i + 2 + blen > len) {
-			return false;
-		}
-		if (win == (unsigned)(t >> 8)) {
-			unsigned bit = t & 0xff;
-
-			return bit / 8 < blen && (p[i + 2 + bit / 8] & (0x80 >> (bit % 8))) != 0;
-		}
-		i += 2 + blen;
-	}
-	return false;
-}
-
 static const struct n3 *n3_match(const struct n3 *s, size_t n, const uint8_t h[NSEC3_HASH_LEN])
 {
 	for (size_t i = 0; i < n; i++) {
@@ -653,9 +633,9 @@ static const struct n3 *n3_cover(const struct n3 *s, size_t n, const uint8_t h[N
 /* Whether a matched NSEC3 is a delegation point (NS without SOA) or a DNAME owner. */
 static bool n3_cut(const struct n3 *r)
 {
-	return (bitmap_has(r->map, r->maplen, DANECID_T_NS) &&
-	        !bitmap_has(r->map, r->maplen, DANECID_T_SOA)) ||
-	       bitmap_has(r->map, r->maplen, DANECID_T_DNAME);
+	return (danecid_wire_bitmap_has(r->map, r->maplen, DANECID_T_NS) &&
+	        !danecid_wire_bitmap_has(r->map, r->maplen, DANECID_T_SOA)) ||
+	       danecid_wire_bitmap_has(r->map, r->maplen, DANECID_T_DNAME);
 }
 
 /* The NSEC3 records of the authority section, each checked and signed, one parameter set. */
@@ -749,8 +729,8 @@ static int denial_proved(struct proof *pf, const uint8_t *qname, size_t qlen, ui
 			    "NODATA without an NSEC3 for the name (wildcard NODATA is left over)";
 			return DANECID_ERR_UNSUPPORTED;
 		}
-		if (bitmap_has(r->map, r->maplen, qtype) ||
-		    bitmap_has(r->map, r->maplen, DANECID_T_CNAME) || n3_cut(r)) {
+		if (danecid_wire_bitmap_has(r->map, r->maplen, qtype) ||
+		    danecid_wire_bitmap_has(r->map, r->maplen, DANECID_T_CNAME) || n3_cut(r)) {
 			*why = "the NSEC3 for the name does not deny the type";
 			return DANECID_ERR_UNSUPPORTED;
 		}

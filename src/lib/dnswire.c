@@ -5,6 +5,7 @@
  * follows) ends at that limit.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <danecid/error.h>
@@ -235,4 +236,24 @@ int danecid_wire_under(const uint8_t *a, size_t alen, const uint8_t *b, size_t b
 		i += 1 + (size_t)a[i];
 	}
 	return 0;
+}
+
+bool danecid_wire_bitmap_has(const uint8_t *p, size_t len, uint16_t t)
+{
+	size_t i = 0;
+
+	while (i + 2 <= len) {
+		unsigned win = p[i], blen = p[i + 1];
+
+		if (blen == 0 || blen > 32 || i + 2 + blen > len) {
+			return false;
+		}
+		if (win == (unsigned)(t >> 8)) {
+			unsigned bit = t & 0xff;
+
+			return bit / 8 < blen && (p[i + 2 + bit / 8] & (0x80 >> (bit % 8))) != 0;
+		}
+		i += 2 + blen;
+	}
+	return false;
 }

@@ -3,6 +3,7 @@
 #ifndef DANECID_DNSWIRE_H
 #define DANECID_DNSWIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,5 +69,9 @@ int danecid_wire_under(const uint8_t *a, size_t alen, const uint8_t *b, size_t b
 
 /** Offset in name of its ancestor with the given number of labels (0 = root). */
 size_t danecid_wire_suffix(const uint8_t *name, size_t len, unsigned labels);
+
+/** Whether an NSEC/NSEC3 type bitmap (RFC 4034 §4.1.2) holds type t; a malformed map holds
+ *  nothing. */
+bool danecid_wire_bitmap_has(const uint8_t *p, size_t len, uint16_t t);
 
 #endif
