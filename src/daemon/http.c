@@ -52,6 +52,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "util.h"
+#include "verdict.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -210,12 +211,9 @@ static char *verdict_body(const struct danecid_verdict *v)
 	static const char *const extra[] = {"reason",     "detail",   "orig",   "dest",
 	                                    "attest",     "method",   "dnssec", "prefix",
 	                                    "identities", "verified", "rcd",    "warnings"};
-	json_t *cli = NULL, *resp = NULL, *root = NULL;
-	char *line = NULL, *s = NULL;
+	json_t *cli = danecid_verdict_object(v), *resp = NULL, *root = NULL;
+	char *s = NULL;
 
-	if (danecid_verdict_json(v, &line) == DANECID_OK) {
-		cli = json_loads(line, 0, NULL);
-	}
 	resp = json_pack("{s:s,s:i,s:s}", "verstat", danecid_verstat_name(v->verstat), "reasoncode",
 	                 v->sip_code, "reasontext", danecid_reason_token(v->reason));
 	if (resp == NULL || cli == NULL) {
@@ -236,7 +234,6 @@ out:
 	json_decref(root);
 	json_decref(resp);
 	json_decref(cli);
-	free(line);
 	return s;
 }
 

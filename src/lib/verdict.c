@@ -4,6 +4,8 @@
 
 #include <jansson.h>
 
+#include "verdict.h"
+
 #include <danecid/danecid.h>
 
 static const char *const reason_tokens[DANECID_R_COUNT] = {
@@ -157,22 +159,19 @@ out:
 	return r;
 }
 
-int danecid_verdict_json(const struct danecid_verdict *v, char **out)
+json_t *danecid_verdict_object(const struct danecid_verdict *v)
 {
 	json_t *o = NULL, *dest = NULL;
 	char attest[2] = {v->attest, '\0'};
-	char *s = NULL;
-	int r = DANECID_ERR_NOMEM;
 
-	*out = NULL;
 	o = json_object();
 	dest = json_array();
 	if (o == NULL || dest == NULL) {
-		goto out;
+		goto fail;
 	}
 	for (size_t i = 0; i < v->n_dest && i < DANECID_DEST_MAX; i++) {
 		if (json_array_append_new(dest, json_string(v->dest[i])) != 0) {
-			goto out;
+			goto fail;
 		}
 	}
 	if (json_object_set_new(o, "verstat", json_string(danecid_verstat_name(v->verstat))) ||
@@ -186,16 +185,22 @@ int danecid_verdict_json(const struct danecid_verdict *v, char **out)
 	    json_object_set_new(o, "dnssec", str_or_null(dnssec_name(v->dnssec))) ||
 	    json_object_set_new(o, "prefix", str_or_null(v->prefix)) ||
 	    detail_json(v, o) != DANECID_OK) {
-		goto out;
+		goto fail;
 	}
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (s == NULL) {
-		goto out;
-	}
-	*out = s;
-	r = DANECID_OK;
-out:
+	json_decref(dest);
+	return o;
+fail:
 	json_decref(dest);
 	json_decref(o);
-	return r;
+	return NULL;
+}
+
+int danecid_verdict_json(const struct danecid_verdict *v, char **out)
+{
+	json_t *o = danecid_verdict_object(v);
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(o);
+	*out = s;
+	return s != NULL ? DANECID_OK : DANECID_ERR_NOMEM;
 }
