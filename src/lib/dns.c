@@ -994,6 +994,17 @@ static struct danecid_wire_msg *response_wire(getdns_dict *resp)
 	return m;
 }
 
+/* Whether a getdns answer holds a reply at all (a timeout in the synchronous mode comes back
+ * as an answer without one). */
+static bool has_reply(getdns_dict *resp)
+{
+	getdns_list *full = NULL;
+	size_t n = 0;
+
+	return !getdns_dict_get_list(resp, "replies_full", &full) &&
+	       !getdns_list_get_length(full, &n) && n > 0;
+}
+
 /* The anchor zone holding name (the longest), or -1. */
 static int zone_of(const danecid_dns *dns, const char *name)
 {
@@ -1034,12 +1045,24 @@ static void lk_begin(struct lookup *lk)
 	}
 }
 
-/* Go on after a key load: fast with the keys, else with the full validator. */
-static void lk_resume(struct lookup *lk, danecid_zonekeys *zk)
+/* An answer that says no server answered. */
+static void lk_fail(struct lookup *lk)
+{
+	memset(&lk->rs, 0, sizeof(lk->rs));
+	lk->rs.kind = DANECID_DNS_FAIL;
+	lk->rs.sec = DANECID_DNSSEC_INDETERMINATE;
+	lk_finish(lk, DANECID_OK);
+}
+
+/* Go on after a key load: fast with the keys; without them, the full validator — unless no
+ * server answered at all (asking again would only wait as long once more). */
+static void lk_resume(struct lookup *lk, danecid_zonekeys *zk, bool silent)
 {
 	if (zk != NULL) {
 		lk->zk = danecid_zonekeys_ref(zk);
 		lk_fast(lk);
+	} else if (silent) {
+		lk_fail(lk);
 	} else {
 		lk_main(lk);
 	}
@@ -1055,6 +1078,7 @@ static void keys_loaded(struct lookup *lk, getdns_dict *resp)
 	struct danecid_wire_msg *m = response_wire(resp);
 	const char *why = NULL;
 	struct lookup *w;
+	bool silent = resp == NULL || !has_reply(resp);
 
 	dns->zone[z].loading = false;
 	if (m != NULL) {
@@ -1080,9 +1104,9 @@ static void keys_loaded(struct lookup *lk, getdns_dict *resp)
 		if (w == NULL) {
 			break;
 		}
-		lk_resume(w, zk);
+		lk_resume(w, zk, silent);
 	}
-	lk_resume(lk, zk);
+	lk_resume(lk, zk, silent);
 	danecid_zonekeys_free(zk);
 }
 
@@ -1100,10 +1124,7 @@ static void keywait_fail(danecid_dns *dns)
 		if (w == NULL) {
 			return;
 		}
-		memset(&w->rs, 0, sizeof(w->rs));
-		w->rs.kind = DANECID_DNS_FAIL;
-		w->rs.sec = DANECID_DNSSEC_INDETERMINATE;
-		lk_finish(w, DANECID_OK);
+		lk_fail(w);
 	}
 }
 
@@ -1118,16 +1139,11 @@ static void fast_answered(struct lookup *lk, getdns_dict *resp)
 	int r;
 
 	if (m == NULL) {
-		bool none = resp == NULL || dns->closing;
+		bool none = resp == NULL || dns->closing || !has_reply(resp);
 
 		getdns_dict_destroy(resp);
 		if (none) {
-			/* no response at all (timeout, unreachable): asking again would only wait
-			 * as long once more */
-			memset(&lk->rs, 0, sizeof(lk->rs));
-			lk->rs.kind = DANECID_DNS_FAIL;
-			lk->rs.sec = DANECID_DNSSEC_INDETERMINATE;
-			lk_finish(lk, DANECID_OK);
+			lk_fail(lk); /* no response at all: timeout, unreachable */
 		} else {
 			lk_main(lk);
 		}
