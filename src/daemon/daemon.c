@@ -412,16 +412,6 @@ static void on_pipe(evutil_socket_t fd, short what, void *arg)
 			job_free(job);
 		}
 	}
-	dd_metrics_set_replay_entries(d->metrics, danecid_ctx_replay_entries(d->gen->anchor));
-	{
-		struct danecid_x5u_stats xs;
-		struct danecid_dns_cache_stats ds;
-
-		danecid_ctx_x5u_stats(d->gen->anchor, &xs);
-		dd_metrics_set_x5u(d->metrics, &xs);
-		danecid_ctx_dns_cache_stats(d->gen->anchor, &ds);
-		dd_metrics_set_dns_cache(d->metrics, &ds);
-	}
 }
 
 static void discard(void *p, void *arg)
@@ -580,6 +570,19 @@ const struct danecid_config *dd_config(struct dd *d)
 
 struct dd_metrics *dd_metrics(struct dd *d)
 {
+	return d->metrics;
+}
+
+struct dd_metrics *dd_metrics_snapshot(struct dd *d)
+{
+	struct danecid_x5u_stats xs;
+	struct danecid_dns_cache_stats ds;
+
+	dd_metrics_set_replay_entries(d->metrics, danecid_ctx_replay_entries(d->gen->anchor));
+	danecid_ctx_x5u_stats(d->gen->anchor, &xs);
+	dd_metrics_set_x5u(d->metrics, &xs);
+	danecid_ctx_dns_cache_stats(d->gen->anchor, &ds);
+	dd_metrics_set_dns_cache(d->metrics, &ds);
 	return d->metrics;
 }
 

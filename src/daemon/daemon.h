@@ -49,6 +49,9 @@ const struct danecid_config *dd_config(struct dd *d);
 
 /** Metrics of this daemon (loop thread only). */
 struct dd_metrics *dd_metrics(struct dd *d);
+/** The metrics with the caches' counters read now (the replay, x5u and DNS caches are shared
+ *  by the workers and read under their locks: for /metrics, not for every call). */
+struct dd_metrics *dd_metrics_snapshot(struct dd *d);
 
 /** Verifications submitted and not yet answered. */
 size_t dd_inflight(struct dd *d);

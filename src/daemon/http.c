@@ -577,7 +577,7 @@ static void handle_healthz(struct evhttp_request *req)
 static void handle_metrics(struct dd_http *h, struct evhttp_request *req)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	struct dd_metrics *m = dd_metrics(h->d);
+	struct dd_metrics *m = dd_metrics_snapshot(h->d);
 	char *text;
 
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {

@@ -38,6 +38,7 @@
 #include "dnscache.h"
 #include "enumname.h"
 #include "es256.h"
+#include "passport.h"
 #include "signing.h"
 
 #define ROUND 500
@@ -48,41 +49,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static danecid_ctx *ctx_make(const char *conf, struct danecid_config *cfg)
-{
-	danecid_ctx *ctx = NULL;
-	char err[512] = "";
-
-	danecid_config_init(cfg);
-	if (danecid_config_load(cfg, conf, err, sizeof(err)) != DANECID_OK ||
-	    danecid_ctx_new(cfg, &ctx, err, sizeof(err)) != DANECID_OK) {
-		tool_die(conf, err);
-	}
-	return ctx;
-}
-
-static void b64url_decode(const char *s, size_t len, uint8_t *out, size_t *outlen)
-{
-	static const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	uint32_t acc = 0;
-	int bits = 0;
-
-	*outlen = 0;
-	for (size_t i = 0; i < len; i++) {
-		const char *p = strchr(a, s[i]);
-
-		if (p == NULL || s[i] == '\0') {
-			tool_die("bad base64url in a PASSporT", NULL);
-		}
-		acc = (acc << 6) | (uint32_t)(p - a);
-		bits += 6;
-		if (bits >= 8) {
-			out[(*outlen)++] = (uint8_t)(acc >> (bits - 8));
-			bits -= 8;
-		}
-	}
 }
 
 /* Raw ES256 with OpenSSL alone: the key from the PEM, the signing input and r‖s of one
@@ -117,8 +83,9 @@ static void raw_setup(struct raw *rw, const char *keyfile, const char *identity)
 	}
 	rw->input = identity;
 	rw->input_len = (size_t)(dot2 - identity);
-	b64url_decode(dot2 + 1, (size_t)(end - dot2 - 1), sig, &siglen);
-	if (siglen != 64) {
+	if ((size_t)(end - dot2 - 1) > 4 * sizeof(sig) / 3 - 4 ||
+	    danecid_b64url_decode(dot2 + 1, (size_t)(end - dot2 - 1), sig, &siglen) != DANECID_OK ||
+	    siglen != 64) {
 		tool_die("signature is not 64 bytes", NULL);
 	}
 	{
@@ -168,10 +135,9 @@ static char *invite(const char *orig, const char *dest, const char *identity, si
 }
 
 static void bench_warm(const char *conf, const char *key, const char *orig, const char *dest,
-                       size_t n, unsigned rounds)
+                       unsigned rounds)
 {
-	struct danecid_config cfg;
-	danecid_ctx *ctx = ctx_make(conf, &cfg);
+	danecid_ctx *ctx = tool_ctx_make(conf);
 	time_t now = time(NULL);
 	size_t total = (size_t)rounds * ROUND + 50;
 	char **ids = tool_sign_many(key, orig, dest, NULL, total, (int64_t)now);
@@ -182,7 +148,6 @@ static void bench_warm(const char *conf, const char *key, const char *orig, cons
 	size_t fails = 0, next = 0, raw_bad = 0;
 	struct danecid_dns_cache_stats st;
 
-	(void)n;
 	if (msg == NULL || len == NULL) {
 		tool_die("out of memory", NULL);
 	}
@@ -235,7 +200,6 @@ static void bench_warm(const char *conf, const char *key, const char *orig, cons
 	free(ids);
 	EVP_PKEY_free(rw.pkey);
 	danecid_ctx_free(ctx);
-	danecid_config_clear(&cfg);
 }
 
 /* The walk's node names of the numbers in a file (one E.164 number per line, digits). */
@@ -530,7 +494,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (strcmp(mode, "warm") == 0 && conf && key && orig && dest && rounds > 0) {
-		bench_warm(conf, key, orig, dest, n, rounds);
+		bench_warm(conf, key, orig, dest, rounds);
 	} else if (strcmp(mode, "cold") == 0 && conf && file) {
 		bench_cold(conf, file, n > 0 ? n : 1000000);
 	} else if (strcmp(mode, "memory") == 0) {

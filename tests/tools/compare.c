@@ -139,21 +139,6 @@ static void die(const char *what, const char *why)
 	exit(2);
 }
 
-static danecid_ctx *ctx_make(const char *conf)
-{
-	struct danecid_config cfg;
-	danecid_ctx *ctx = NULL;
-	char err[512] = "";
-
-	danecid_config_init(&cfg);
-	if (danecid_config_load(&cfg, conf, err, sizeof(err)) != DANECID_OK ||
-	    danecid_ctx_new(&cfg, &ctx, err, sizeof(err)) != DANECID_OK) {
-		die(conf, err);
-	}
-	danecid_config_clear(&cfg);
-	return ctx;
-}
-
 /* One verification of IDENTITY on CTX at NOW, timed; counts a failure into s. */
 static void verify_one(danecid_ctx *ctx, const char *orig, const char *dest, const char *identity,
                        time_t now, struct series *s, bool keep)
@@ -368,7 +353,7 @@ int main(int argc, char **argv)
 
 				net_read(&a);
 				t0 = now_us(CLOCK_MONOTONIC);
-				ctx = ctx_make(conf[m]);
+				ctx = tool_ctx_make(conf[m]);
 				if (keep) {
 					s[m].ctx_us[s[m].n] = now_us(CLOCK_MONOTONIC) - t0;
 				}
@@ -393,7 +378,7 @@ int main(int argc, char **argv)
 		for (int m = 0; m < M_COUNT; m++) {
 			struct danecid_x5u_stats xs;
 
-			ctx[m] = ctx_make(conf[m]);
+			ctx[m] = tool_ctx_make(conf[m]);
 			for (size_t i = 0; i < warm; i++) {
 				verify_one(ctx[m], orig, dest, ids[m][i], now, &s[m], false);
 			}

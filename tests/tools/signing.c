@@ -1,4 +1,5 @@
-/* signing — test tools' helpers: many distinct PASSporTs signed in one go. */
+/* signing — the test tools' shared helpers: many distinct PASSporTs signed in one go, a
+ * context from a configuration file. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,4 +82,19 @@ char **tool_sign_many(const char *keyfile, const char *orig, const char *dest, c
 	}
 	danecid_es256_key_free(key);
 	return out;
+}
+
+danecid_ctx *tool_ctx_make(const char *conf)
+{
+	struct danecid_config cfg;
+	danecid_ctx *ctx = NULL;
+	char err[512] = "";
+
+	danecid_config_init(&cfg);
+	if (danecid_config_load(&cfg, conf, err, sizeof(err)) != DANECID_OK ||
+	    danecid_ctx_new(&cfg, &ctx, err, sizeof(err)) != DANECID_OK) {
+		tool_die(conf, err);
+	}
+	danecid_config_clear(&cfg);
+	return ctx;
 }
