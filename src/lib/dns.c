@@ -17,9 +17,13 @@
  *  5. getdns 1.6 also calls answers below an unsigned delegation BOGUS. A BOGUS
  *     answer is therefore re-examined: DS questions from the anchor down to the
  *     name look for a validated NSEC/NSEC3 proof of a delegation without DS; only
- *     such a proof turns the answer INSECURE. Anything else stays BOGUS.
+ *     such a proof turns the answer INSECURE. Anything else stays BOGUS, but a DS
+ *     question left unanswered leaves the lookup undecided (FAIL). Those DS
+ *     questions are asked with the DO bit: the anchor zone's keys validate most
+ *     answers, a child zone's answer is validated from a bundle (step 9), getdns
+ *     validates the rest.
  *  6. Each lookup is a small state machine (struct lookup). Without an event
- *     base it runs to the end inside danecid_dns_lookup() (getdns sync calls);
+ *     base it runs to the end inside danecid_dns_lookup() (step 12);
  *     attached to a libevent base, getdns runs asynchronously in that loop and
  *     many lookups are in flight at once.
  *  7. Caching (getdns 1.6 stub mode caches nothing and fetches the DNSKEY/DS chain
@@ -32,6 +36,39 @@
  *     answers) is asked again of getdns with full validation, which decides as
  *     before: the fast path can only find answers SECURE that a zone key signed.
  *  8. A lookup for a name and type already under way in the client joins it.
+ *  9. A response the fast validator is unsure of and that is signed by a zone below the
+ *     anchor zone (a delegated, signed child) is not asked again of getdns: its DS and
+ *     DNSKEY sets (and the anchor zone's DNSKEY set) are asked with the DO bit and the
+ *     response is validated from that bundle with getdns_validate_dnssec2(). Asked live,
+ *     getdns 1.6 also asks the DS set of the anchor itself; an upstream that is
+ *     authoritative for the anchor zone but not its parent answers with the apex's own
+ *     NSEC3, which getdns takes for an insecure delegation, cancelling every question below
+ *     it: every signed child zone came out BOGUS.
+ * 10. KeyTrap (CVE-2023-50387): getdns tries every key whose tag matches a signature's, for
+ *     every signature. Before any getdns validation of a response asked here with the DO bit,
+ *     a response with more than SIGS_MAX signatures is refused (BOGUS); a bundle is refused
+ *     when its signatures and the keys sharing their tags would need more than
+ *     SIG_CHECKS_MAX checks. The bundle is what getdns validates, so what was counted is
+ *     what it works on.
+ * 11. Transports: getdns 1.6's own retry over TCP of a truncated UDP answer hands the
+ *     question the upstream's shared TCP socket; when the question then times out or is
+ *     cancelled, getdns closes that socket under the connection (and later a descriptor
+ *     number reused by another socket): "double free or corruption" seen with NSD's
+ *     response-rate-limiting (answers dropped or truncated) and with junk answers. So no
+ *     context here has a fallback: the client's context speaks UDP only, and a truncated
+ *     answer to a question asked over UDP is asked again in a second context that speaks TCP
+ *     only. While the upstream truncates answers (one seen in the last TC_MEMORY_S seconds),
+ *     the questions getdns validates itself go over TCP as well, fresh contexts included:
+ *     getdns's own questions for the chain of trust would be truncated too. (Over TCP every
+ *     question costs more: NSD holds each pipelined answer after the first for the client's
+ *     delayed ACK, 40 ms.)
+ * 12. Timeouts: when getdns's own timeout strikes while it still fetches the chain of trust
+ *     for an answer, getdns 1.6 cancels the chain's questions twice ("double free or
+ *     corruption" in _getdns_validation_chain_timeout, seen with an upstream that leaves DS
+ *     questions or junk unanswered). So getdns's timeout is set to twice the configured one
+ *     and every question has a timer of its own at the configured timeout that cancels it
+ *     (getdns_cancel_callback, the path a context's destruction takes too). Without an event
+ *     base a question runs on a private base until its answer or its timer.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -60,12 +97,27 @@
 #define BOGUS_RETRIES 2
 /* Seconds before a zone key set that could not be validated is tried again. */
 #define KEYS_RETRY_S 5
+/* Seconds after a truncated answer during which getdns validates over TCP (outline 11). */
+#define TC_MEMORY_S 60
+/* KeyTrap bounds: signatures in one response; signature checks a bundle may need (each RRSIG
+ * times the DNSKEYs of its signer with its tag and algorithm); DNSKEY records in a bundle;
+ * zone cuts between the anchor and a signer whose keys are gathered. A sane zone needs a few
+ * of each. */
+#define SIGS_MAX        16
+#define SIG_CHECKS_MAX  32
+#define BUNDLE_KEYS_MAX 64
+#define CUTS_MAX        4
 
 struct lookup;
 static void keywait_fail(danecid_dns *dns);
 
 struct danecid_dns {
-	getdns_context *ctx;
+	getdns_context *ctx;         /* UDP only */
+	getdns_context *tcp;         /* TCP only; NULL until first needed */
+	struct event_base *own_base; /* no base attached: getdns runs here, a question at a time */
+	int64_t tc_until;            /* validation over TCP until then (outline 11) */
+	struct lookup *sending;      /* in getdns_general: whose question, and whether getdns */
+	bool sent_answered;          /* answered it before returning (then it may be gone) */
 	getdns_dict *ext;
 	getdns_list *upstreams; /* kept to build fresh contexts for re-asking */
 	getdns_list *anchor_rrs;
@@ -335,8 +387,10 @@ out:
 }
 
 /* A stub-mode validating context: the upstream, the private anchors, no zero-config root
- * anchor fetch. */
-static int make_context(const danecid_dns *dns, getdns_context **out)
+ * anchor fetch, one transport (UDP or TCP: never getdns's fallback from one to the other,
+ * outline 11). */
+static int make_context(const danecid_dns *dns, getdns_transport_list_t transport,
+                        getdns_context **out)
 {
 	getdns_context *ctx = NULL;
 
@@ -344,10 +398,13 @@ static int make_context(const danecid_dns *dns, getdns_context **out)
 		return DANECID_ERR_DNS;
 	}
 	if (getdns_context_set_resolution_type(ctx, GETDNS_RESOLUTION_STUB) ||
+	    getdns_context_set_dns_transport_list(ctx, 1, &transport) ||
 	    getdns_context_set_upstream_recursive_servers(ctx, dns->upstreams) ||
 	    getdns_context_set_trust_anchors_verify_CA(ctx, "") ||
 	    getdns_context_set_dnssec_trust_anchors(ctx, dns->anchor_rrs) ||
-	    getdns_context_set_timeout(ctx, dns->timeout_ms)) {
+	    getdns_context_set_timeout(ctx, 2 * (uint64_t)dns->timeout_ms) ||
+	    getdns_extension_set_libevent_base(ctx,
+	                                       dns->base != NULL ? dns->base : dns->own_base)) {
 		getdns_context_destroy(ctx);
 		return DANECID_ERR_DNS;
 	}
@@ -400,7 +457,12 @@ int danecid_dns_new(const struct danecid_dns_opts *opts, danecid_dns **out, char
 	if (r != DANECID_OK) {
 		goto out;
 	}
-	r = make_context(dns, &dns->ctx);
+	dns->own_base = event_base_new();
+	if (dns->own_base == NULL) {
+		r = DANECID_ERR_NOMEM;
+		goto out;
+	}
+	r = make_context(dns, GETDNS_TRANSPORT_UDP, &dns->ctx);
 	if (r != DANECID_OK) {
 		danecid_errf(errbuf, errlen, "%s",
 		             "getdns refused the stub settings or the anchors");
@@ -440,6 +502,12 @@ void danecid_dns_free(danecid_dns *dns)
 	dns->closing = true; /* lookups cancelled by the destroy must not ask again */
 	if (dns->ctx != NULL) {
 		getdns_context_destroy(dns->ctx);
+	}
+	if (dns->tcp != NULL) {
+		getdns_context_destroy(dns->tcp);
+	}
+	if (dns->own_base != NULL) {
+		event_base_free(dns->own_base);
 	}
 	keywait_fail(dns);
 	getdns_dict_destroy(dns->ext);
@@ -826,6 +894,10 @@ enum lk_state {
 	LK_MAIN,     /* the question, in the client's context, validated by getdns */
 	LK_FRESH,    /* the same question again in a fresh context, after a BOGUS answer */
 	LK_DS,       /* a DS question looking for an insecure delegation above the name */
+	LK_CUT_DS,   /* bundle: the DS set of a zone below the anchor (DO bit, not validated) */
+	LK_CUT_KEYS, /* bundle: that zone's DNSKEY set (DO bit, not validated) */
+	LK_ANCHOR,   /* bundle: the anchor zone's DNSKEY set (DO bit, not validated) */
+	LK_DS_DO,    /* LK_DS's question with the DO bit: a bundle if signed below the anchor */
 };
 
 struct lookup {
@@ -837,13 +909,31 @@ struct lookup {
 	enum lk_state state;
 	int retries;
 	getdns_context *fresh;
+	bool fresh_tcp;
+	/* the question under way, asked again over TCP when its UDP answer is truncated */
+	const char *q_name;
+	uint16_t q_type;
+	getdns_dict *q_ext;
+	bool q_udp;
+	getdns_context *q_ctx;
+	getdns_transaction_t q_tid;
+	struct event *timer;    /* cancels the question at the timeout (outline 12) */
+	getdns_dict *sync_resp; /* without an event base: the answer, once sync_done */
+	bool sync_done;
 	struct danecid_rrset rs;
 	size_t cut; /* LK_DS: names below name + cut are still to ask */
 	const char *cand;
-	struct lookup *next;    /* in dns->pending */
-	struct waiter *waiters; /* equal lookups that joined this one */
-	int zone;               /* index in dns->zone[], -1: under no anchor */
-	danecid_zonekeys *zk;   /* LK_FAST */
+	struct lookup *next;     /* in dns->pending */
+	struct waiter *waiters;  /* equal lookups that joined this one */
+	int zone;                /* index in dns->zone[], -1: under no anchor */
+	danecid_zonekeys *zk;    /* LK_FAST */
+	getdns_dict *held;       /* bundle: the response validated from it */
+	getdns_list *support;    /* bundle: the DS and DNSKEY records gathered for it */
+	char zcut[NAME_MAX_LEN]; /* bundle: the zone whose DS and DNSKEY sets are asked */
+	char up[NAME_MAX_LEN];   /* bundle: the signer of that zone's DS set */
+	unsigned cuts;           /* bundle: zones asked so far */
+	bool for_ds;             /* bundle: held answers the DS question of LK_DS_DO */
+	bool reached;            /* bundle: its DS sets lead up to the anchor zone */
 };
 
 /* A lookup that joined an equal one under way. */
@@ -855,6 +945,24 @@ struct waiter {
 
 static void lk_on_response(struct lookup *lk, getdns_dict *resp);
 
+/* The answer to the question under way (NULL: none): to lk_on_response, or kept for the loop
+ * of lk_send_ext when there is no event base. */
+static void deliver(struct lookup *lk, getdns_dict *resp)
+{
+	if (lk->timer != NULL) {
+		evtimer_del(lk->timer);
+	}
+	if (lk->dns->sending == lk) {
+		lk->dns->sent_answered = true;
+	}
+	if (lk->dns->base == NULL) {
+		lk->sync_resp = resp;
+		lk->sync_done = true;
+		return;
+	}
+	lk_on_response(lk, resp);
+}
+
 static void on_getdns(getdns_context *ctx, getdns_callback_type_t what, getdns_dict *resp,
                       void *arg, getdns_transaction_t tid)
 {
@@ -864,38 +972,132 @@ static void on_getdns(getdns_context *ctx, getdns_callback_type_t what, getdns_d
 		getdns_dict_destroy(resp); /* timeout, cancel, error: no answer */
 		resp = NULL;
 	}
-	lk_on_response(arg, resp);
+	deliver(arg, resp);
 }
 
-/* Ask one question; the answer comes to lk_on_response, now (no event base) or later. */
+/* The question's own timeout (outline 12): getdns cancels it and calls back without an
+ * answer. */
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct lookup *lk = arg;
+
+	(void)fd;
+	(void)what;
+	if (getdns_cancel_callback(lk->q_ctx, lk->q_tid) != GETDNS_RETURN_GOOD) {
+		deliver(lk, NULL); /* not under way: nothing will call back */
+	}
+}
+
+/* Ask one question; the answer comes to lk_on_response, now (no event base) or later, and no
+ * later than the timeout (outline 12). */
 static void lk_send_ext(struct lookup *lk, getdns_context *ctx, const char *name, uint16_t type,
                         getdns_dict *ext)
 {
 	danecid_dns *dns = lk->dns;
 	getdns_dict *resp = NULL;
-	getdns_transaction_t tid;
+	getdns_transaction_t tid = 0;
+	struct event_base *base;
+	struct timeval tv;
+	struct lookup *outer;
+	bool outer_answered, answered;
+	getdns_return_t gr;
 
 	dns->questions++;
-	if (dns->closing) {
+	lk->q_name = name;
+	lk->q_type = type;
+	lk->q_ext = ext;
+	lk->q_udp = ctx == dns->ctx || (ctx == lk->fresh && !lk->fresh_tcp);
+	if (dns->closing || ctx == NULL) {
 		lk_on_response(lk, NULL);
 		return;
 	}
-	if (dns->base == NULL) {
-		if (getdns_general_sync(ctx, name, type, ext, &resp) != GETDNS_RETURN_GOOD) {
-			getdns_dict_destroy(resp);
-			resp = NULL;
+	base = dns->base != NULL ? dns->base : dns->own_base;
+	if (lk->timer == NULL) {
+		lk->timer = evtimer_new(base, on_timeout, lk);
+	}
+	lk->q_ctx = ctx;
+	lk->sync_done = false;
+	lk->sync_resp = NULL;
+	tv.tv_sec = dns->timeout_ms / 1000;
+	tv.tv_usec = (dns->timeout_ms % 1000) * 1000;
+	if (lk->timer == NULL || evtimer_add(lk->timer, &tv) != 0) {
+		lk_on_response(lk, NULL);
+		return;
+	}
+	/* getdns may answer before it returns (and the lookup may then be over): note it */
+	outer = dns->sending;
+	outer_answered = dns->sent_answered;
+	dns->sending = lk;
+	dns->sent_answered = false;
+	gr = getdns_general(ctx, name, type, ext, lk, &tid, on_getdns);
+	answered = dns->sent_answered;
+	dns->sending = outer;
+	dns->sent_answered = outer_answered;
+	if (answered && dns->base != NULL) {
+		return; /* lk_on_response has had it */
+	}
+	if (gr != GETDNS_RETURN_GOOD && !answered) {
+		evtimer_del(lk->timer);
+		lk_on_response(lk, NULL);
+		return;
+	}
+	lk->q_tid = tid;
+	if (dns->base != NULL) {
+		return; /* the answer comes to on_getdns */
+	}
+	/* no event base: run getdns on the private one until the answer or the timer (each
+	 * question here finishes before the next is asked: never a loop inside the loop) */
+	while (!lk->sync_done) {
+		if (event_base_loop(base, EVLOOP_ONCE) != 0 && !lk->sync_done) {
+			on_timeout(-1, 0, lk); /* the loop failed: give the question up */
 		}
-		lk_on_response(lk, resp);
-		return;
 	}
-	if (getdns_general(ctx, name, type, ext, lk, &tid, on_getdns) != GETDNS_RETURN_GOOD) {
-		lk_on_response(lk, NULL);
-	}
+	resp = lk->sync_resp;
+	lk->sync_resp = NULL;
+	lk_on_response(lk, resp);
 }
 
 static void lk_send(struct lookup *lk, getdns_context *ctx, const char *name, uint16_t type)
 {
 	lk_send_ext(lk, ctx, name, type, lk->dns->ext);
+}
+
+/* The client's TCP context, made when first needed; NULL when it cannot be. */
+static getdns_context *tcp_context(danecid_dns *dns)
+{
+	if (dns->tcp == NULL && !dns->closing) {
+		getdns_context *ctx = NULL;
+
+		if (make_context(dns, GETDNS_TRANSPORT_TCP, &ctx) != DANECID_OK) {
+			return NULL;
+		}
+		dns->tcp = ctx;
+	}
+	return dns->tcp;
+}
+
+/* The transport of a question getdns validates itself: UDP, or TCP while the upstream
+ * truncates answers (outline 11). */
+static getdns_transport_list_t validating_transport(const danecid_dns *dns)
+{
+	return dns->tc_until > time(NULL) ? GETDNS_TRANSPORT_TCP : GETDNS_TRANSPORT_UDP;
+}
+
+/* The client's context for a question getdns validates itself. */
+static getdns_context *validating_context(danecid_dns *dns)
+{
+	return validating_transport(dns) == GETDNS_TRANSPORT_TCP ? tcp_context(dns) : dns->ctx;
+}
+
+/* Whether a getdns answer's first reply came truncated (TC). */
+static bool truncated(getdns_dict *resp)
+{
+	getdns_list *full = NULL;
+	getdns_bindata *wire = NULL;
+
+	return resp != NULL && !getdns_dict_get_list(resp, "replies_full", &full) &&
+	       !getdns_list_get_bindata(full, 0, &wire) && wire->size > 2 &&
+	       (wire->data[2] & 0x02) != 0;
 }
 
 static int rrset_copy(const struct danecid_rrset *from, struct danecid_rrset *to)
@@ -956,6 +1158,11 @@ static void lk_finish(struct lookup *lk, int err)
 		free(w);
 	}
 	danecid_zonekeys_free(lk->zk);
+	if (lk->timer != NULL) {
+		event_free(lk->timer);
+	}
+	getdns_dict_destroy(lk->held);
+	getdns_list_destroy(lk->support);
 	lk->cb(err, &lk->rs, lk->arg); /* the callback owns lk->rs from here */
 	free(lk);
 }
@@ -965,7 +1172,7 @@ static void lk_main(struct lookup *lk)
 {
 	danecid_dnscache_count(lk->dns->cache, 0, 0);
 	lk->state = LK_MAIN;
-	lk_send(lk, lk->dns->ctx, lk->name, lk->type);
+	lk_send(lk, validating_context(lk->dns), lk->name, lk->type);
 }
 
 static void lk_fast(struct lookup *lk)
@@ -1128,6 +1335,353 @@ static void keywait_fail(danecid_dns *dns)
 	}
 }
 
+/* ---- bundles: a response signed below the anchor zone is validated from the DS and DNSKEY
+ * sets asked for it (steps 9 and 10 of the outline) ---- */
+
+static void lk_recheck(struct lookup *lk);
+
+/* The first reply of a getdns answer, and its answer and authority sections (NULL when
+ * missing). */
+static getdns_dict *first_reply(getdns_dict *resp, getdns_list **answer, getdns_list **authority)
+{
+	getdns_list *replies = NULL, *l = NULL;
+	getdns_dict *reply = NULL;
+
+	*answer = NULL;
+	*authority = NULL;
+	if (resp == NULL || getdns_dict_get_list(resp, "replies_tree", &replies) ||
+	    getdns_list_get_dict(replies, 0, &reply)) {
+		return NULL;
+	}
+	if (!getdns_dict_get_list(reply, "answer", &l)) {
+		*answer = l;
+	}
+	if (!getdns_dict_get_list(reply, "authority", &l)) {
+		*authority = l;
+	}
+	return reply;
+}
+
+/* Whether a record of a list is of the type. */
+static bool rr_is(getdns_dict *rr, uint32_t type)
+{
+	uint32_t t = 0;
+
+	return !getdns_dict_get_int(rr, "type", &t) && t == type;
+}
+
+/* Number of RRSIG records in the lists (NULL lists hold none). */
+static size_t count_sigs(getdns_list *const *lists, size_t n)
+{
+	getdns_dict *rr = NULL;
+	size_t sigs = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		for (size_t i = 0; !getdns_list_get_dict(lists[k], i, &rr); i++) {
+			sigs += rr_is(rr, GETDNS_RRTYPE_RRSIG);
+		}
+	}
+	return sigs;
+}
+
+/* The signer of the first RRSIG of the lists that is at or above name and, when anchor is not
+ * NULL, strictly below anchor (normalized, into out); false when there is none. */
+static bool find_signer(getdns_list *const *lists, size_t n, const char *anchor, const char *name,
+                        char *out, size_t outlen)
+{
+	getdns_dict *rr = NULL, *rdata = NULL;
+	getdns_bindata *b = NULL;
+
+	for (size_t k = 0; k < n; k++) {
+		for (size_t i = 0; !getdns_list_get_dict(lists[k], i, &rr); i++) {
+			char *fqdn = NULL;
+			int r;
+
+			if (!rr_is(rr, GETDNS_RRTYPE_RRSIG) ||
+			    getdns_dict_get_dict(rr, "rdata", &rdata) ||
+			    getdns_dict_get_bindata(rdata, "signers_name", &b) ||
+			    getdns_convert_dns_name_to_fqdn(b, &fqdn)) {
+				continue;
+			}
+			r = name_normalize(fqdn, out, outlen);
+			free(fqdn);
+			if (r == DANECID_OK && name_under(name, out) &&
+			    (anchor == NULL ||
+			     (strcmp(out, anchor) != 0 && name_under(out, anchor)))) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* RFC 4034 Appendix B. */
+static uint16_t rdata_key_tag(const uint8_t *p, size_t len)
+{
+	uint32_t ac = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		ac += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
+	}
+	ac += (ac >> 16) & 0xffff;
+	return (uint16_t)(ac & 0xffff);
+}
+
+static bool wire_name_eq(const getdns_bindata *a, const getdns_bindata *b)
+{
+	if (a->size != b->size) {
+		return false;
+	}
+	for (size_t i = 0; i < a->size; i++) {
+		if (tolower(a->data[i]) != tolower(b->data[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The signature checks a validator may make over the records of the lists (KeyTrap): for
+ * every RRSIG, each DNSKEY of its signer with its key tag and algorithm. SIZE_MAX when they
+ * hold more than BUNDLE_KEYS_MAX keys. */
+static size_t sig_checks(getdns_list *const *lists, size_t n)
+{
+	struct {
+		getdns_bindata *owner;
+		uint16_t tag;
+		uint8_t alg;
+	} keys[BUNDLE_KEYS_MAX];
+	getdns_dict *rr = NULL, *rdata = NULL;
+	getdns_bindata *owner = NULL, *raw = NULL;
+	size_t nk = 0, checks = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		for (size_t i = 0; !getdns_list_get_dict(lists[k], i, &rr); i++) {
+			if (!rr_is(rr, GETDNS_RRTYPE_DNSKEY) ||
+			    getdns_dict_get_bindata(rr, "name", &owner) ||
+			    rr_raw(rr, &raw) != DANECID_OK || raw->size < 4) {
+				continue;
+			}
+			if (nk == BUNDLE_KEYS_MAX) {
+				return SIZE_MAX;
+			}
+			keys[nk].owner = owner;
+			keys[nk].tag = rdata_key_tag(raw->data, raw->size);
+			keys[nk].alg = raw->data[3];
+			nk++;
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		for (size_t i = 0; !getdns_list_get_dict(lists[k], i, &rr); i++) {
+			uint32_t tag = 0, alg = 0;
+
+			if (!rr_is(rr, GETDNS_RRTYPE_RRSIG) ||
+			    getdns_dict_get_dict(rr, "rdata", &rdata) ||
+			    getdns_dict_get_int(rdata, "key_tag", &tag) ||
+			    getdns_dict_get_int(rdata, "algorithm", &alg) ||
+			    getdns_dict_get_bindata(rdata, "signers_name", &owner)) {
+				continue;
+			}
+			for (size_t j = 0; j < nk; j++) {
+				checks += keys[j].tag == tag && keys[j].alg == alg &&
+				          wire_name_eq(keys[j].owner, owner);
+			}
+		}
+	}
+	return checks;
+}
+
+static void ds_judged(struct lookup *lk, getdns_dict *resp, bool bundle);
+
+/* Out of memory in a bundle: no answer (an error leaves the answer empty). Takes resp. */
+static void bundle_nomem(struct lookup *lk, getdns_dict *resp)
+{
+	getdns_dict_destroy(resp);
+	danecid_rrset_clear(&lk->rs);
+	lk_finish(lk, DANECID_ERR_NOMEM);
+}
+
+/* A response asked with the DO bit, with the DNSSEC status decided here (the reply carries it
+ * as a reply validated by getdns carries getdns's): the lookup's answer or, for the DS question
+ * of LK_DS_DO, the recheck's next step. bundle: validated from a bundle (else refused without
+ * a validation: too costly). Takes resp. */
+static void finish_with_status(struct lookup *lk, getdns_dict *resp, uint32_t status, bool bundle)
+{
+	getdns_list *answer, *authority;
+	getdns_dict *reply = first_reply(resp, &answer, &authority);
+	int r;
+
+	getdns_list_destroy(lk->support);
+	lk->support = NULL;
+	if (reply == NULL || getdns_dict_set_int(reply, "dnssec_status", status)) {
+		bundle_nomem(lk, resp);
+		return;
+	}
+	if (lk->for_ds) {
+		lk->for_ds = false;
+		if (bundle) {
+			ds_judged(lk, resp, true);
+		} else {
+			getdns_dict_destroy(resp);
+			lk_finish(lk, DANECID_OK); /* the BOGUS verdict stands */
+		}
+		return;
+	}
+	r = parse_response(resp, lk->name, lk->type, &lk->rs);
+	getdns_dict_destroy(resp);
+	if (r == DANECID_OK && lk->rs.sec == DANECID_DNSSEC_BOGUS && bundle && !lk->reached) {
+		/* the DS sets did not lead to the anchor zone: an insecure delegation above may
+		 * explain it (with them, getdns_validate_dnssec2 would have said INSECURE) */
+		lk_recheck(lk);
+		return;
+	}
+	lk_finish(lk, r);
+}
+
+/* Ask a question of a bundle: with the DO bit, not validated. */
+static void bundle_ask(struct lookup *lk, enum lk_state state, const char *name, uint16_t type)
+{
+	lk->state = state;
+	lk_send_ext(lk, lk->dns->ctx, name, type, lk->dns->ext_do);
+}
+
+/* Everything asked: count the checks validating the bundle may need, then validate it. */
+static void bundle_validate(struct lookup *lk)
+{
+	getdns_list *lists[3], *to_val = NULL;
+	getdns_dict *resp = lk->held, *reply;
+	getdns_return_t st = GETDNS_DNSSEC_BOGUS;
+
+	lk->held = NULL;
+	reply = first_reply(resp, &lists[0], &lists[1]);
+	lists[2] = lk->support;
+	if (sig_checks(lists, 3) > SIG_CHECKS_MAX) {
+		finish_with_status(lk, resp, GETDNS_DNSSEC_BOGUS, false);
+		return;
+	}
+	to_val = getdns_list_create();
+	if (reply == NULL || to_val == NULL || getdns_list_set_dict(to_val, 0, reply)) {
+		getdns_list_destroy(to_val);
+		bundle_nomem(lk, resp);
+		return;
+	}
+	st = getdns_validate_dnssec2(to_val, lk->support, lk->dns->anchor_rrs, time(NULL), 0);
+	getdns_list_destroy(to_val);
+	if (st != GETDNS_DNSSEC_SECURE && st != GETDNS_DNSSEC_INSECURE) {
+		st = GETDNS_DNSSEC_BOGUS;
+	}
+	finish_with_status(lk, resp, st, true);
+}
+
+/* An answer to a bundle's question (resp may be NULL): keep its records, ask the next. */
+static void bundle_answered(struct lookup *lk, getdns_dict *resp)
+{
+	const char *anchor = lk->dns->anchors[lk->zone];
+	getdns_list *sec[2];
+	getdns_dict *rr = NULL;
+	size_t len = 0;
+
+	if (resp == NULL || lk->dns->closing || !has_reply(resp)) {
+		getdns_dict_destroy(resp);
+		/* no response at all (timeout, unreachable); for_ds: the recheck cannot decide,
+		 * nor can the lookup */
+		danecid_rrset_clear(&lk->rs);
+		lk_fail(lk);
+		return;
+	}
+	(void)first_reply(resp, &sec[0], &sec[1]);
+	if (getdns_list_get_length(lk->support, &len)) {
+		len = 0;
+	}
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; !getdns_list_get_dict(sec[k], i, &rr); i++) {
+			if (getdns_list_set_dict(lk->support, len++, rr)) {
+				bundle_nomem(lk, resp);
+				return;
+			}
+		}
+	}
+	switch (lk->state) {
+	case LK_CUT_DS:
+		/* the zone that signed the DS set (or its denial) is the next one up */
+		if (!find_signer(sec, 2, NULL, lk->zcut, lk->up, sizeof(lk->up))) {
+			lk->up[0] = '\0';
+		}
+		getdns_dict_destroy(resp);
+		bundle_ask(lk, LK_CUT_KEYS, lk->zcut, GETDNS_RRTYPE_DNSKEY);
+		return;
+	case LK_CUT_KEYS:
+		getdns_dict_destroy(resp);
+		if (lk->up[0] != '\0' && strcmp(lk->up, anchor) != 0 &&
+		    name_under(lk->up, anchor) && strcmp(lk->up, lk->zcut) != 0 &&
+		    lk->cuts < CUTS_MAX) {
+			memcpy(lk->zcut, lk->up, strlen(lk->up) + 1);
+			lk->cuts++;
+			bundle_ask(lk, LK_CUT_DS, lk->zcut, GETDNS_RRTYPE_DS);
+		} else {
+			lk->reached = strcmp(lk->up, anchor) == 0;
+			bundle_ask(lk, LK_ANCHOR, anchor, GETDNS_RRTYPE_DNSKEY);
+		}
+		return;
+	default: /* LK_ANCHOR */
+		getdns_dict_destroy(resp);
+		bundle_validate(lk);
+		return;
+	}
+}
+
+/* Validate resp, a response to a question about name asked with the DO bit, from a bundle
+ * when a zone strictly below the anchor zone signed it; false (resp untouched) when none did. */
+static bool bundle_start(struct lookup *lk, getdns_dict *resp, const char *name)
+{
+	getdns_list *sec[2];
+	char cut[NAME_MAX_LEN];
+
+	if (lk->zone < 0 || first_reply(resp, &sec[0], &sec[1]) == NULL ||
+	    !find_signer(sec, 2, lk->dns->anchors[lk->zone], name, cut, sizeof(cut))) {
+		return false;
+	}
+	lk->support = getdns_list_create();
+	if (lk->support == NULL) {
+		bundle_nomem(lk, resp);
+		return true;
+	}
+	lk->held = resp;
+	memcpy(lk->zcut, cut, strlen(cut) + 1);
+	lk->cuts = 1;
+	lk->reached = false;
+	bundle_ask(lk, LK_CUT_DS, lk->zcut, GETDNS_RRTYPE_DS);
+	return true;
+}
+
+/* Whether a response holds more signatures than any sane answer (KeyTrap): then it is refused
+ * without a validation. */
+static bool too_many_sigs(getdns_dict *resp)
+{
+	getdns_list *sec[2];
+
+	return first_reply(resp, &sec[0], &sec[1]) != NULL && count_sigs(sec, 2) > SIGS_MAX;
+}
+
+/* The fast validator could not decide on resp, the response to the DO-bit question: refuse it
+ * when it is too costly to check, validate it from a bundle when a zone below the anchor zone
+ * signed it, else ask getdns. Takes resp. */
+static void lk_unsure(struct lookup *lk, getdns_dict *resp)
+{
+	danecid_dnscache *cache = lk->dns->cache;
+
+	if (too_many_sigs(resp)) {
+		danecid_dnscache_count(cache, 0, 0);
+		finish_with_status(lk, resp, GETDNS_DNSSEC_BOGUS, false);
+		return;
+	}
+	if (bundle_start(lk, resp, lk->name)) {
+		danecid_dnscache_count(cache, 0, 0); /* lk may be gone: counted by the cache kept */
+		return;
+	}
+	getdns_dict_destroy(resp);
+	lk_main(lk);
+}
+
 /* The response to the DO-bit question: validated with the zone keys, or left to getdns. */
 static void fast_answered(struct lookup *lk, getdns_dict *resp)
 {
@@ -1139,13 +1693,11 @@ static void fast_answered(struct lookup *lk, getdns_dict *resp)
 	int r;
 
 	if (m == NULL) {
-		bool none = resp == NULL || dns->closing || !has_reply(resp);
-
-		getdns_dict_destroy(resp);
-		if (none) {
+		if (resp == NULL || dns->closing || !has_reply(resp)) {
+			getdns_dict_destroy(resp);
 			lk_fail(lk); /* no response at all: timeout, unreachable */
 		} else {
-			lk_main(lk);
+			lk_unsure(lk, resp);
 		}
 		return;
 	}
@@ -1156,14 +1708,15 @@ static void fast_answered(struct lookup *lk, getdns_dict *resp)
 		                          &why);
 	}
 	free(m);
-	getdns_dict_destroy(resp);
 	if (r == DANECID_OK) {
+		getdns_dict_destroy(resp);
 		danecid_dnscache_count(dns->cache, 1, 0);
 		lk_finish(lk, DANECID_OK);
 	} else if (r == DANECID_ERR_NOMEM) {
+		getdns_dict_destroy(resp);
 		lk_finish(lk, r);
 	} else {
-		lk_main(lk);
+		lk_unsure(lk, resp);
 	}
 }
 
@@ -1204,8 +1757,13 @@ static void lk_ds_next(struct lookup *lk)
 	}
 	lk->cand = lk->name + start;
 	lk->cut = start;
-	lk->state = LK_DS;
-	lk_send(lk, lk->dns->ctx, lk->cand, DANECID_RR_DS);
+	if (lk->zk == NULL) {
+		lk->state = LK_DS; /* no zone keys: getdns validates */
+		lk_send(lk, validating_context(lk->dns), lk->cand, DANECID_RR_DS);
+		return;
+	}
+	lk->state = LK_DS_DO;
+	lk_send_ext(lk, lk->dns->ctx, lk->cand, DANECID_RR_DS, lk->dns->ext_do);
 }
 
 /* Look for an insecure delegation between the anchor and the name, top down. */
@@ -1233,9 +1791,10 @@ static void lk_recheck(struct lookup *lk)
  * same context: ask again in fresh contexts. A forged answer stays BOGUS every time. */
 static void lk_retry(struct lookup *lk)
 {
-	if (lk->retries >= BOGUS_RETRIES || make_context(lk->dns, &lk->fresh) != DANECID_OK ||
-	    (lk->dns->base != NULL &&
-	     getdns_extension_set_libevent_base(lk->fresh, lk->dns->base) != GETDNS_RETURN_GOOD)) {
+	lk->fresh_tcp = validating_transport(lk->dns) == GETDNS_TRANSPORT_TCP;
+	if (lk->retries >= BOGUS_RETRIES ||
+	    make_context(lk->dns, lk->fresh_tcp ? GETDNS_TRANSPORT_TCP : GETDNS_TRANSPORT_UDP,
+	                 &lk->fresh) != DANECID_OK) {
 		release_fresh(lk);
 		lk_recheck(lk);
 		return;
@@ -1245,11 +1804,118 @@ static void lk_retry(struct lookup *lk)
 	lk_send(lk, lk->fresh, lk->name, lk->type);
 }
 
+/* The answer to a DS question of the recheck (validated by getdns, or from a bundle): an
+ * insecure delegation at lk->cand makes the lookup INSECURE; else the walk goes on down, or
+ * stops with the BOGUS verdict. Takes resp. */
+static void ds_judged(struct lookup *lk, getdns_dict *resp, bool bundle)
+{
+	struct danecid_rrset again;
+	int r = parse_response(resp, lk->cand, DANECID_RR_DS, &again);
+
+	if (r != DANECID_OK) {
+		getdns_dict_destroy(resp);
+		danecid_rrset_clear(&lk->rs);
+		lk_finish(lk, r);
+		return;
+	}
+	/* a bundle validated by getdns is INSECURE when the denial is an opt-out span or lies
+	 * below an insecure delegation: either way the name is under one */
+	if ((again.kind == DANECID_DNS_NODATA &&
+	     (again.sec == DANECID_DNSSEC_SECURE || again.sec == DANECID_DNSSEC_INSECURE) &&
+	     proves_insecure_delegation(resp, lk->cand)) ||
+	    (bundle && again.sec == DANECID_DNSSEC_INSECURE &&
+	     (again.kind == DANECID_DNS_NODATA || again.kind == DANECID_DNS_NXDOMAIN))) {
+		enum danecid_dns_kind kind = lk->rs.kind;
+
+		getdns_dict_destroy(resp);
+		danecid_rrset_clear(&again);
+		danecid_rrset_clear(&lk->rs); /* unsigned data: nothing in it is trusted */
+		lk->rs.kind = kind;
+		lk->rs.sec = DANECID_DNSSEC_INSECURE;
+		lk_finish(lk, DANECID_OK);
+		return;
+	}
+	getdns_dict_destroy(resp);
+	if (again.kind == DANECID_DNS_FAIL) {
+		/* no answer (timeout, SERVFAIL): the recheck cannot decide, nor can this lookup */
+		danecid_rrset_clear(&again);
+		danecid_rrset_clear(&lk->rs);
+		lk_fail(lk);
+		return;
+	}
+	if (again.kind != DANECID_DNS_DATA && again.kind != DANECID_DNS_NODATA) {
+		danecid_rrset_clear(&again);
+		lk_finish(lk, DANECID_OK); /* no such name: BOGUS stands */
+		return;
+	}
+	danecid_rrset_clear(&again);
+	lk_ds_next(lk);
+}
+
+/* The recheck's DS question asked with the DO bit: validated with the anchor zone's keys when
+ * they suffice (a DS set, or an empty non-terminal: the walk goes on), from a bundle when a zone
+ * below the anchor zone signed it, else asked again of getdns (LK_DS). Takes resp. */
+static void ds_fast(struct lookup *lk, getdns_dict *resp)
+{
+	struct danecid_wire_msg *m;
+	struct danecid_rrset again;
+	uint8_t qwire[DANECID_WNAME_MAX];
+	size_t qlen = 0;
+	const char *why = NULL;
+
+	if (resp == NULL || lk->dns->closing || !has_reply(resp)) {
+		getdns_dict_destroy(resp);
+		danecid_rrset_clear(&lk->rs);
+		lk_fail(lk); /* no answer: the recheck cannot decide, nor can this lookup */
+		return;
+	}
+	if (too_many_sigs(resp)) {
+		getdns_dict_destroy(resp);
+		lk_finish(lk, DANECID_OK); /* refused: the BOGUS verdict stands */
+		return;
+	}
+	m = response_wire(resp);
+	if (m != NULL && danecid_wire_name_from_str(lk->cand, qwire, &qlen) == DANECID_OK &&
+	    danecid_dnsval_answer(m, qwire, qlen, DANECID_RR_DS, lk->zk,
+	                          danecid_dnscache_memo(lk->dns->cache), time(NULL), &again,
+	                          &why) == DANECID_OK) {
+		/* proven with the anchor zone's keys; the fast validator leaves a denial at a zone
+		 * cut to others, so this is no delegation without DS */
+		enum danecid_dns_kind kind = again.kind;
+
+		free(m);
+		getdns_dict_destroy(resp);
+		danecid_rrset_clear(&again);
+		if (kind == DANECID_DNS_DATA || kind == DANECID_DNS_NODATA) {
+			lk_ds_next(lk);
+		} else {
+			lk_finish(lk, DANECID_OK); /* no such name: the BOGUS verdict stands */
+		}
+		return;
+	}
+	free(m);
+	lk->for_ds = true;
+	if (bundle_start(lk, resp, lk->cand)) {
+		return;
+	}
+	lk->for_ds = false;
+	getdns_dict_destroy(resp);
+	lk->state = LK_DS;
+	lk_send(lk, validating_context(lk->dns), lk->cand, DANECID_RR_DS);
+}
+
 static void lk_on_response(struct lookup *lk, getdns_dict *resp)
 {
 	struct danecid_rrset again;
 	int r;
 
+	if (lk->q_udp && truncated(resp)) {
+		/* the same question over TCP (outline 11): the state stays as it is */
+		getdns_dict_destroy(resp);
+		lk->dns->tc_until = time(NULL) + TC_MEMORY_S;
+		lk_send_ext(lk, tcp_context(lk->dns), lk->q_name, lk->q_type, lk->q_ext);
+		return;
+	}
 	switch (lk->state) {
 	case LK_KEYS:
 		keys_loaded(lk, resp);
@@ -1259,6 +1925,11 @@ static void lk_on_response(struct lookup *lk, getdns_dict *resp)
 		return;
 	case LK_FAST:
 		fast_answered(lk, resp);
+		return;
+	case LK_CUT_DS:
+	case LK_CUT_KEYS:
+	case LK_ANCHOR:
+		bundle_answered(lk, resp);
 		return;
 	case LK_MAIN:
 		r = parse_response(resp, lk->name, lk->type, &lk->rs);
@@ -1290,34 +1961,10 @@ static void lk_on_response(struct lookup *lk, getdns_dict *resp)
 		lk_finish(lk, DANECID_OK);
 		return;
 	case LK_DS:
-		r = parse_response(resp, lk->cand, DANECID_RR_DS, &again);
-		if (r != DANECID_OK) {
-			getdns_dict_destroy(resp);
-			danecid_rrset_clear(&lk->rs);
-			lk_finish(lk, r);
-			return;
-		}
-		if (again.kind == DANECID_DNS_NODATA &&
-		    (again.sec == DANECID_DNSSEC_SECURE || again.sec == DANECID_DNSSEC_INSECURE) &&
-		    proves_insecure_delegation(resp, lk->cand)) {
-			enum danecid_dns_kind kind = lk->rs.kind;
-
-			getdns_dict_destroy(resp);
-			danecid_rrset_clear(&again);
-			danecid_rrset_clear(&lk->rs); /* unsigned data: nothing in it is trusted */
-			lk->rs.kind = kind;
-			lk->rs.sec = DANECID_DNSSEC_INSECURE;
-			lk_finish(lk, DANECID_OK);
-			return;
-		}
-		getdns_dict_destroy(resp);
-		if (again.kind != DANECID_DNS_DATA && again.kind != DANECID_DNS_NODATA) {
-			danecid_rrset_clear(&again);
-			lk_finish(lk, DANECID_OK); /* no such name or no answer: BOGUS stands */
-			return;
-		}
-		danecid_rrset_clear(&again);
-		lk_ds_next(lk);
+		ds_judged(lk, resp, false);
+		return;
+	case LK_DS_DO:
+		ds_fast(lk, resp);
 		return;
 	}
 }
@@ -1375,7 +2022,9 @@ int danecid_dns_attach(danecid_dns *dns, struct event_base *base)
 	if (dns == NULL || base == NULL || dns->base != NULL) {
 		return DANECID_ERR_INVAL;
 	}
-	if (getdns_extension_set_libevent_base(dns->ctx, base) != GETDNS_RETURN_GOOD) {
+	if (getdns_extension_set_libevent_base(dns->ctx, base) != GETDNS_RETURN_GOOD ||
+	    (dns->tcp != NULL &&
+	     getdns_extension_set_libevent_base(dns->tcp, base) != GETDNS_RETURN_GOOD)) {
 		return DANECID_ERR_DNS;
 	}
 	dns->base = base;
