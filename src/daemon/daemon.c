@@ -316,7 +316,15 @@ static struct wctx *worker_ctx(struct dd *d, struct wstate *ws, struct gen *g,
 	char err[512] = "";
 
 	if (g->serial > ws->latest) {
+		static const struct timeval soon = {0, 0};
+
 		ws->latest = g->serial;
+		/* An older context with nothing in flight sees no on_verified() again, which is
+		 * what retires the others: retire it from here (on this loop, soon after). */
+		if (ws->list != NULL && !ws->retire_pending &&
+		    event_base_once(base, -1, EV_TIMEOUT, retire, ws, &soon) == 0) {
+			ws->retire_pending = true;
+		}
 	}
 	for (w = ws->list; w != NULL; w = w->next) {
 		if (w->serial == g->serial) {
