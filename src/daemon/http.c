@@ -22,8 +22,8 @@
  * dialog and a PASSporT already seen — through HTTP or SIP — is a replay.
  *
  * What libevent answers itself, before this file sees the request (its own error page, not
- * JSON, and not counted): a malformed request line or header, headers over HTTP_HEADERS_MAX,
- * a body over HTTP_READ_MAX (413), a broken chunked encoding.
+ * JSON, and not counted): a malformed request line or header, headers over
+ * DD_HTTP_HEADERS_MAX, a body over DD_HTTP_READ_MAX (413), a broken chunked encoding.
  *
  * Counting: every request except those for /healthz and /metrics counts in
  * danecid_requests_total{frontend="http"}; each of them that is answered without a verdict
@@ -51,20 +51,11 @@
 
 #include "daemon.h"
 #include "http.h"
+#include "httpreq.h"
 #include "util.h"
 #include "verdict.h"
 #include "log.h"
 #include "metrics.h"
-
-/** Largest verification request body we parse (a few Identity headers fit many times). */
-#define HTTP_BODY_MAX (64 * 1024)
-/** evhttp's own body limit: between HTTP_BODY_MAX and this we answer 413 in JSON; above it
- *  libevent answers 413 itself, with its own body, without reading the rest into memory. */
-#define HTTP_READ_MAX (4 * HTTP_BODY_MAX)
-/** Request line and headers together. */
-#define HTTP_HEADERS_MAX (16 * 1024)
-/** Seconds a connection may stay silent while a request is read or a reply written. */
-#define HTTP_TIMEOUT_S 10
 
 #define PATH_VERIFY  "/stir/v1/verification"
 #define PATH_HEALTH  "/healthz"
@@ -342,183 +333,30 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 
 /* ---- routes ------------------------------------------------------------------------------- */
 
-/* Content-Type is application/json, parameters (charset) ignored, case-insensitive. */
-static bool is_json_type(const char *ct)
-{
-	static const char want[] = "application/json";
-	size_t n = sizeof(want) - 1;
-
-	if (ct == NULL) {
-		return false;
-	}
-	ct += strspn(ct, " \t");
-	if (strncasecmp(ct, want, n) != 0) {
-		return false;
-	}
-	ct += n;
-	ct += strspn(ct, " \t");
-	return *ct == '\0' || *ct == ';';
-}
-
-/* A JSON string without embedded NUL, or NULL. */
-static const char *plain_string(const json_t *s)
-{
-	const char *v = json_string_value(s);
-
-	return v != NULL && strlen(v) == json_string_length(s) ? v : NULL;
-}
-
-/*
- * Check the parsed body and fill rq (strings point into root). On a fault, write the message
- * into err and return -1.
- */
-static int read_request(json_t *root, struct danecid_request *rq,
-                        const char *dest[DANECID_DEST_MAX],
-                        const char *identity[DANECID_IDENTITY_MAX], char *err, size_t errlen)
-{
-	json_t *vr, *from, *to, *tns, *x;
-	size_t n;
-
-	memset(rq, 0, sizeof(*rq));
-	if (!json_is_object(root)) {
-		snprintf(err, errlen, "the body must be a JSON object");
-		return -1;
-	}
-	vr = json_object_get(root, "verificationRequest");
-	if (!json_is_object(vr)) {
-		snprintf(err, errlen, "verificationRequest: %s", vr ? "not an object" : "missing");
-		return -1;
-	}
-	from = json_object_get(vr, "from");
-	if (!json_is_object(from)) {
-		snprintf(err, errlen, "verificationRequest.from: %s",
-		         from ? "not an object" : "missing");
-		return -1;
-	}
-	x = json_object_get(from, "tn");
-	rq->orig = plain_string(x);
-	if (rq->orig == NULL) {
-		snprintf(err, errlen, "verificationRequest.from.tn: %s",
-		         x == NULL           ? "missing"
-		         : json_is_string(x) ? "contains NUL"
-		                             : "not a string");
-		return -1;
-	}
-	to = json_object_get(vr, "to");
-	if (!json_is_object(to)) {
-		snprintf(err, errlen, "verificationRequest.to: %s",
-		         to ? "not an object" : "missing");
-		return -1;
-	}
-	tns = json_object_get(to, "tn");
-	n = json_array_size(tns);
-	if (!json_is_array(tns) || n < 1 || n > DANECID_DEST_MAX) {
-		snprintf(err, errlen, "verificationRequest.to.tn: %s",
-		         tns == NULL           ? "missing"
-		         : !json_is_array(tns) ? "not an array"
-		                               : "must hold 1 to 8 numbers");
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		x = json_array_get(tns, i);
-		dest[i] = plain_string(x);
-		if (dest[i] == NULL) {
-			snprintf(err, errlen, "verificationRequest.to.tn[%zu]: %s", i,
-			         json_is_string(x) ? "contains NUL" : "not a string");
-			return -1;
-		}
-	}
-	rq->dest = dest;
-	rq->n_dest = n;
-	/* ATIS-1000082 carries one identity; an array of them (a SHAKEN PASSporT and the div
-	 * PASSporTs of a diverted call) is accepted too. */
-	x = json_object_get(vr, "identity");
-	if (json_is_array(x)) {
-		n = json_array_size(x);
-		if (n < 1 || n > DANECID_IDENTITY_MAX) {
-			snprintf(err, errlen,
-			         "verificationRequest.identity: must hold 1 to %d values",
-			         DANECID_IDENTITY_MAX);
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++) {
-			identity[i] = plain_string(json_array_get(x, i));
-			if (identity[i] == NULL) {
-				snprintf(err, errlen, "verificationRequest.identity[%zu]: %s", i,
-				         json_is_string(json_array_get(x, i)) ? "contains NUL"
-				                                              : "not a string");
-				return -1;
-			}
-		}
-		rq->identity = identity;
-		rq->n_identity = n;
-	} else if (x != NULL) {
-		identity[0] = plain_string(x);
-		if (identity[0] == NULL) {
-			snprintf(err, errlen, "verificationRequest.identity: %s",
-			         json_is_string(x) ? "contains NUL" : "not a string or an array");
-			return -1;
-		}
-		rq->identity = identity;
-		rq->n_identity = 1;
-	}
-	/* "time" is the request's Date (ATIS-1000082): checked as RFC 8224 checks Date */
-	x = json_object_get(vr, "time");
-	if (x != NULL && !json_is_integer(x)) {
-		snprintf(err, errlen, "verificationRequest.time: not an integer");
-		return -1;
-	}
-	if (x != NULL) {
-		rq->has_time = true;
-		rq->time = (int64_t)json_integer_value(x);
-	}
-	rq->dialog = NULL; /* every HTTP request is its own dialog */
-	return 0;
-}
-
 static void handle_verify(struct dd_http *h, struct evhttp_request *req)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
-	const char *dest[DANECID_DEST_MAX] = {NULL};
-	const char *identity[DANECID_IDENTITY_MAX] = {NULL};
-	struct danecid_request rq;
+	const char *data = NULL;
+	struct dd_http_body body;
 	struct pending *p = NULL;
 	struct dd_job *job;
-	json_error_t jerr;
-	json_t *root = NULL;
-	char err[200];
+	char err[256];
+	int code;
 	evutil_socket_t fd;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		reject(h, req, 405, "POST", "%s takes POST", PATH_VERIFY);
 		return;
 	}
-	if (!is_json_type(ct)) {
-		reject(h, req, 415, NULL, "Content-Type must be application/json, not %s",
-		       ct != NULL ? ct : "none");
-		return;
+	if (len > 0 && len <= DD_HTTP_BODY_MAX) {
+		data = (const char *)evbuffer_pullup(in, -1);
 	}
-	if (len > HTTP_BODY_MAX) {
-		reject(h, req, 413, NULL, "the body has %zu bytes, more than %d", len,
-		       HTTP_BODY_MAX);
+	code = dd_http_body_read(ct, data, len, &body, err, sizeof(err));
+	if (code != 0) {
+		reject(h, req, code, NULL, "%s", err);
 		return;
-	}
-	if (len == 0) {
-		reject(h, req, 400, NULL, "the body is empty");
-		return;
-	}
-	root =
-	    json_loadb((const char *)evbuffer_pullup(in, -1), len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		reject(h, req, 400, NULL, "invalid JSON at line %d column %d: %s", jerr.line,
-		       jerr.column, jerr.text);
-		return;
-	}
-	if (read_request(root, &rq, dest, identity, err, sizeof(err)) != 0) {
-		reject(h, req, 400, NULL, "%s", err);
-		goto out;
 	}
 
 	p = calloc(1, sizeof(*p));
@@ -530,7 +368,7 @@ static void handle_verify(struct dd_http *h, struct evhttp_request *req)
 	p->req = req;
 	p->evcon = evhttp_request_get_connection(req);
 	p->submitting = true;
-	job = dd_submit_request(h->d, DD_FE_HTTP, &rq, on_verdict, p);
+	job = dd_submit_request(h->d, DD_FE_HTTP, &body.rq, on_verdict, p);
 	p->submitting = false;
 	if (p->answered) {
 		/* The verdict came at once and was sent. */
@@ -560,7 +398,7 @@ static void handle_verify(struct dd_http *h, struct evhttp_request *req)
 	}
 	h->pending = p;
 out:
-	json_decref(root);
+	dd_http_body_clear(&body);
 }
 
 static void handle_healthz(struct evhttp_request *req)
@@ -662,16 +500,7 @@ int dd_http_start(struct dd *d, const char *listen, struct dd_http **out, char *
 		goto out;
 	}
 	h->d = d;
-	evhttp_set_timeout(h->http, HTTP_TIMEOUT_S);
-	evhttp_set_max_headers_size(h->http, HTTP_HEADERS_MAX);
-	evhttp_set_max_body_size(h->http, HTTP_READ_MAX);
-	/* Our handler answers every method (405 in JSON) rather than libevent's 501. */
-	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-	                                        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	                                        EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-	                                        EVHTTP_REQ_PATCH);
-	/* Drain an oversized body before answering 413, so the client reads the answer. */
-	evhttp_set_flags(h->http, EVHTTP_SERVER_LINGERING_CLOSE);
+	dd_http_limits(h->http);
 	evhttp_set_gencb(h->http, on_request, h);
 	sock = evhttp_bind_socket_with_handle(h->http, host, port);
 	if (sock == NULL) {
