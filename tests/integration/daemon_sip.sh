@@ -317,6 +317,8 @@ for f in "$top_srcdir"/tests/vectors/rfc4475/*.dat; do
 	TX_OPTS="-t 0.2" tx tcp ttorture "$f"
 done
 check "after garbage and RFC 4475 torture messages danecidd still runs" kill -0 "$DPID"
+n_torture=$(ls "$top_srcdir"/tests/vectors/rfc4475/*.dat | wc -l)
+echo "# figure torture-rfc4475-daemon: $n_torture messages over UDP and $n_torture over TCP, danecidd alive"
 tx udp ping2 "$T/opt"
 expect_exact "... and answers OPTIONS" "$T/ping2.1" "$T/opt" 200 OK \
 	'Allow: INVITE, ACK, CANCEL, OPTIONS'

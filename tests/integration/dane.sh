@@ -159,6 +159,19 @@ expect "retransmission in the same dialog" 0 TN-Validation-Passed ok 0 "$T/first
 expect "same PASSporT in another dialog" 1 TN-Validation-Failed replay 438 "$T/first" \
 	"$T/replay"
 
+# A malleated copy, (r, n - s): another valid signature of the same content. Alone it passes
+# (it is a real signature); after the original, in another dialog, it is a replay (SPEC §4: the
+# replay key is built from the signed content, not from the signature bytes).
+mall=$("$top_builddir/tests/tools/malleate" "$good")
+[ "$mall" != "$good" ] || echo "Bail out! malleate did not change the signature"
+CALLID=dialog-3 invite "$T/malleated" sip:+12025550100@example.net \
+	sip:+14155550100@example.org "Identity: $mall"
+expect "malleated signature, first seen" 0 TN-Validation-Passed ok 0 "$T/malleated"
+expect "malleated signature in another dialog" 1 TN-Validation-Failed replay 438 "$T/first" \
+	"$T/malleated"
+expect "original after its malleated copy" 1 TN-Validation-Failed replay 438 "$T/malleated" \
+	"$T/first"
+
 # --- calls that cannot be decided --------------------------------------------------------
 invite "$T/unsigned" sip:+12025550123@example.net sip:+14155550100@example.org
 expect "unsigned call" 2 No-TN-Validation no-identity 0 "$T/unsigned"

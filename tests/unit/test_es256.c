@@ -269,6 +269,8 @@ static void wycheproof_p1363(void **state)
 	assert_int_equal(t.invalid, 89);
 	/* Policy: none in this copy; a newer file with some must be reviewed first. */
 	assert_int_equal(t.acceptable, 0);
+	printf("# figure wycheproof-p1363: %zu vectors, %zu valid verified, %zu invalid rejected\n",
+	       t.run, t.valid, t.invalid);
 }
 
 /* Strict DER ECDSA-Sig-Value → r‖s: re-encoding must give the same bytes, 0 ≤ r, s < 2^256. */
@@ -314,6 +316,8 @@ static void wycheproof_der(void **state)
 	assert_int_equal(t.valid, 174);
 	assert_int_equal(t.invalid, 310);
 	assert_int_equal(t.acceptable, 0);
+	printf("# figure wycheproof-der: %zu vectors, %zu valid verified, %zu invalid rejected\n",
+	       t.run, t.valid, t.invalid);
 }
 
 static void sign_verify_roundtrip(void **state)
@@ -462,6 +466,57 @@ static void spki_rejects(void **state)
 	assert_null(key);
 	free(longer);
 	free(der);
+}
+
+/*
+ * Invalid-curve keys: an uncompressed point must lie on P-256 with both coordinates below p,
+ * whatever the SPKI says; a point of another curve (same encoding, other equation) would let
+ * a small-subgroup signature verify. The negated generator is the control: a real point.
+ */
+static void invalid_curve_points(void **state)
+{
+	static const char prefix[] = "3059301306072a8648ce3d020106082a8648ce3d030107034200"
+	                             "04";
+	static const char gx[] = "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296";
+	static const char gy[] = "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5";
+	static const char p_hex[] =
+	    "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+	static const struct {
+		const char *what, *x, *y;
+		int expect;
+	} rows[] = {
+	    {"the generator", gx, gy, DANECID_OK},
+	    {"the negated generator (p - y)", gx,
+	     "b01cbd1c01e58065711814b583f061e9d431cca994cea1313449bf97c840ae0a", DANECID_OK},
+	    {"(0, 0)", "0000000000000000000000000000000000000000000000000000000000000000",
+	     "0000000000000000000000000000000000000000000000000000000000000000",
+	     DANECID_ERR_CRYPTO},
+	    {"secp256k1's generator",
+	     "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
+	     "483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8",
+	     DANECID_ERR_CRYPTO},
+	    {"x = p", p_hex, gy, DANECID_ERR_CRYPTO},
+	    {"y = p", gx, p_hex, DANECID_ERR_CRYPTO},
+	    {"y off by one", gx, "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f6",
+	     DANECID_ERR_CRYPTO},
+	    {"x and y swapped", gy, gx, DANECID_ERR_CRYPTO},
+	};
+	size_t i, rejected = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char hex[sizeof(prefix) + 128];
+		danecid_es256_key *key;
+
+		snprintf(hex, sizeof(hex), "%s%s%s", prefix, rows[i].x, rows[i].y);
+		print_message("# %s\n", rows[i].what);
+		key = key_hex(hex, rows[i].expect);
+		rejected += key == NULL;
+		danecid_es256_key_free(key);
+	}
+	printf("# figure invalid-curve-keys: %zu of %zu off-curve or out-of-range points rejected, "
+	       "2 real points accepted\n",
+	       rejected, sizeof(rows) / sizeof(rows[0]) - 2);
 }
 
 static void spki_compressed_and_export(void **state)
@@ -652,6 +707,7 @@ int main(void)
 	    cmocka_unit_test(scalar_ranges),
 	    cmocka_unit_test(signature_lengths),
 	    cmocka_unit_test(spki_rejects),
+	    cmocka_unit_test(invalid_curve_points),
 	    cmocka_unit_test(spki_compressed_and_export),
 	    cmocka_unit_test(pem_keys),
 	    cmocka_unit_test(public_key_cannot_sign),

@@ -1155,6 +1155,9 @@ static void wycheproof_jws(void **state)
 	assert_int_equal(verified[1], 354);
 	assert_int_equal(verified[2], 356);
 	assert_int_equal(verified[3], 378);
+	printf("# figure wycheproof-jws: %zu vectors, none accepted as a PASSporT (%zu "
+	       "alg-unsupported, %zu identity-malformed); %zu ES256 signatures checked\n",
+	       run, n_unsup, n_mal, n_sigchecked);
 	json_decref(root);
 }
 
