@@ -1415,18 +1415,6 @@ static bool find_signer(getdns_list *const *lists, size_t n, const char *anchor,
 	return false;
 }
 
-/* RFC 4034 Appendix B. */
-static uint16_t rdata_key_tag(const uint8_t *p, size_t len)
-{
-	uint32_t ac = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		ac += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
-	}
-	ac += (ac >> 16) & 0xffff;
-	return (uint16_t)(ac & 0xffff);
-}
-
 static bool wire_name_eq(const getdns_bindata *a, const getdns_bindata *b)
 {
 	if (a->size != b->size) {
@@ -1465,7 +1453,7 @@ static size_t sig_checks(getdns_list *const *lists, size_t n)
 				return SIZE_MAX;
 			}
 			keys[nk].owner = owner;
-			keys[nk].tag = rdata_key_tag(raw->data, raw->size);
+			keys[nk].tag = danecid_dnskey_tag(raw->data, raw->size);
 			keys[nk].alg = raw->data[3];
 			nk++;
 		}

@@ -162,7 +162,7 @@ static void memo_keep(danecid_sigmemo *memo, const uint8_t d[32], int64_t expire
 }
 
 /* RFC 4034 Appendix B. */
-static uint16_t key_tag(const uint8_t *rdata, size_t len)
+uint16_t danecid_dnskey_tag(const uint8_t *rdata, size_t len)
 {
 	uint32_t ac = 0;
 
@@ -378,7 +378,7 @@ static bool anchor_matches(const struct danecid_anchor *a, const uint8_t *zone, 
 	if (a->type == DANECID_T_DNSKEY) {
 		return a->rdlen == dk->rdlen && memcmp(a->rdata, dk->rdata, dk->rdlen) == 0;
 	}
-	if (a->rdlen < 4 || rd16(a->rdata) != key_tag(dk->rdata, dk->rdlen) ||
+	if (a->rdlen < 4 || rd16(a->rdata) != danecid_dnskey_tag(dk->rdata, dk->rdlen) ||
 	    a->rdata[2] != dk->rdata[3] || zlen + dk->rdlen > sizeof(buf)) {
 		return false;
 	}
@@ -430,7 +430,8 @@ int danecid_zonekeys_validate(const struct danecid_wire_msg *m, const uint8_t *z
 			    anchor_matches(&anchors[a], zone, zlen, set[i])) {
 				if (dnskey_parse(set[i]->rdata, set[i]->rdlen, &trusted[nt].key) ==
 				    DANECID_OK) {
-					trusted[nt].tag = key_tag(set[i]->rdata, set[i]->rdlen);
+					trusted[nt].tag =
+					    danecid_dnskey_tag(set[i]->rdata, set[i]->rdlen);
 					memcpy(trusted[nt].point, set[i]->rdata + 4, 64);
 					nt++;
 				}
@@ -462,7 +463,7 @@ int danecid_zonekeys_validate(const struct danecid_wire_msg *m, const uint8_t *z
 		    dnskey_parse(set[i]->rdata, set[i]->rdlen, &zk->k[zk->n].key) != DANECID_OK) {
 			continue;
 		}
-		zk->k[zk->n].tag = key_tag(set[i]->rdata, set[i]->rdlen);
+		zk->k[zk->n].tag = danecid_dnskey_tag(set[i]->rdata, set[i]->rdlen);
 		memcpy(zk->k[zk->n].point, set[i]->rdata + 4, 64);
 		zk->n++;
 	}

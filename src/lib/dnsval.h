@@ -33,6 +33,9 @@ struct danecid_sigmemo_stats {
 	uint64_t hits, checks;
 };
 
+/** The key tag of a DNSKEY RDATA (RFC 4034 Appendix B). */
+uint16_t danecid_dnskey_tag(const uint8_t *rdata, size_t len);
+
 int danecid_sigmemo_new(danecid_sigmemo **out);
 void danecid_sigmemo_free(danecid_sigmemo *memo);
 void danecid_sigmemo_stats(danecid_sigmemo *memo, struct danecid_sigmemo_stats *st);

@@ -289,3 +289,23 @@ atis_req() {
 	printf '{"verificationRequest":{"from":{"tn":"%s"},"to":{"tn":["%s"]},%s"identity":%s}}' \
 		"$1" "$2" "${3:+\"time\":$3,}" "$4"
 }
+
+# soak_metrics SOAK_OUTPUT METRICS: compare what tests/tools/soak says /metrics must show with
+# what it shows. Each "metric NAME VALUE" line of the soak output must be a sample of METRICS
+# exactly; each "metric-range NAME LO HI" a sample between LO and HI (absent counts as 0).
+# Sets bad ("|"-separated differences, empty when none) and n_lines (the lines compared).
+soak_metrics() {
+	bad=
+	n_lines=0
+	while read -r kind name lo hi; do
+		n_lines=$((n_lines + 1))
+		got=$(awk -v n="$name" '$1 == n { print $2 }' "$2")
+		if [ "$kind" = metric ]; then
+			[ "$got" = "$lo" ] || bad="$bad|$name: want $lo, got ${got:-none}"
+		elif [ "${got:-0}" -lt "$lo" ] || [ "${got:-0}" -gt "$hi" ]; then
+			bad="$bad|$name: want $lo to $hi, got ${got:-none}"
+		fi
+	done <<EOF
+$(grep '^metric' "$1")
+EOF
+}

@@ -87,21 +87,7 @@ check "every answer as expected" test "$(kv total.expected)" = "$(kv total.sent)
 	"$(kv total.sent)" -gt 0
 
 curl -sS -m 10 -o "$T/metrics" "http://127.0.0.1:$HTTP_PORT/metrics"
-# Each "metric NAME VALUE" line of the soak output must be a sample of /metrics exactly;
-# each "metric-range NAME LO HI" a sample between LO and HI (absent counts as 0).
-bad=
-n_lines=0
-while read -r kind name lo hi; do
-	n_lines=$((n_lines + 1))
-	got=$(awk -v n="$name" '$1 == n { print $2 }' "$T/metrics")
-	if [ "$kind" = metric ]; then
-		[ "$got" = "$lo" ] || bad="$bad|$name: want $lo, got ${got:-none}"
-	elif [ "${got:-0}" -lt "$lo" ] || [ "${got:-0}" -gt "$hi" ]; then
-		bad="$bad|$name: want $lo to $hi, got ${got:-none}"
-	fi
-done <<EOF
-$(grep '^metric' "$T/soak.out")
-EOF
+soak_metrics "$T/soak.out" "$T/metrics"
 diag() { echo "$bad" | tr '|' '\n' | head -n 10; }
 check "metrics: requests, rejections and verdicts equal what was sent and answered" \
 	test -z "$bad" -a -s "$T/metrics"
