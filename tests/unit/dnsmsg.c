@@ -15,6 +15,7 @@
 #include <openssl/sha.h>
 
 #include "dnsmsg.h"
+#include "dnsval.h"
 
 #define T_RRSIG  46
 #define T_DNSKEY 48
@@ -95,17 +96,6 @@ void dm_rr(struct dm_msg *m, int sec, const uint8_t *owner, size_t olen, uint16_
 	dm_bytes(m, rd, rdlen);
 }
 
-uint16_t dm_key_tag(const uint8_t *rd, size_t len)
-{
-	uint32_t ac = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		ac += (i & 1) ? rd[i] : (uint32_t)rd[i] << 8;
-	}
-	ac += (ac >> 16) & 0xffff;
-	return (uint16_t)(ac & 0xffff);
-}
-
 int dm_key_new(struct dm_key *k, uint16_t flags)
 {
 	uint8_t pub[65];
@@ -123,7 +113,7 @@ int dm_key_new(struct dm_key *k, uint16_t flags)
 	k->rd[2] = 3;
 	k->rd[3] = 13;
 	memcpy(k->rd + 4, pub + 1, 64);
-	k->tag = dm_key_tag(k->rd, sizeof(k->rd));
+	k->tag = danecid_dnskey_tag(k->rd, sizeof(k->rd));
 	return 0;
 }
 

@@ -77,8 +77,6 @@ void dm_rrset(struct dm_msg *m, int sec, const char *owner, uint16_t type, uint3
 /** A new key with these DNSKEY flags; 0 or -1. */
 int dm_key_new(struct dm_key *k, uint16_t flags);
 void dm_key_free(struct dm_key *k);
-/** RFC 4034 Appendix B. */
-uint16_t dm_key_tag(const uint8_t *rd, size_t len);
 /** DS RDATA of k at owner: digest type 2 (SHA-256) or 4 (SHA-384); returns the length. */
 size_t dm_ds(const struct dm_key *k, const char *owner, int digest_type, uint8_t out[52]);
 /** A valid RRSIG by key for signer, at now: inception now - 3600, expiration now + 86400. */

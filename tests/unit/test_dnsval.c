@@ -299,7 +299,7 @@ static struct dm_key rsa_key(void)
 	k.rd[1] = 0;
 	k.rd[2] = 3;
 	k.rd[3] = 8;
-	k.tag = dm_key_tag(k.rd, sizeof(k.rd));
+	k.tag = danecid_dnskey_tag(k.rd, sizeof(k.rd));
 	return k;
 }
 
@@ -970,9 +970,29 @@ static void test_memo_not_for_other_data(void **state)
 	danecid_sigmemo_free(memo);
 }
 
+/* The key tag of a DNSKEY (RFC 4034 Appendix B), against ldns-keygen's: "example. DNSKEY 257 3
+ * 13 7DO2vG8z...", id 25451. An odd length adds its last byte as a high byte. */
+static void test_key_tag(void **state)
+{
+	static const uint8_t rd[] = {
+	    0x01, 0x01, 0x03, 0x0d, 0xec, 0x33, 0xb6, 0xbc, 0x6f, 0x33, 0xdf, 0x5f, 0xb2, 0xa6,
+	    0x0a, 0xc7, 0x40, 0x0e, 0xf5, 0x30, 0x33, 0xb1, 0x30, 0x2e, 0xa3, 0xb8, 0xfd, 0x47,
+	    0xd5, 0xa0, 0x60, 0x53, 0x25, 0x80, 0x34, 0x7d, 0xe1, 0xd2, 0x95, 0x7d, 0x44, 0x81,
+	    0x33, 0x57, 0x4c, 0xbd, 0x29, 0x41, 0xed, 0x98, 0xb4, 0x2f, 0xad, 0x76, 0xae, 0x45,
+	    0x35, 0xa3, 0xb4, 0xf6, 0xe3, 0xa9, 0x76, 0x38, 0xdc, 0xf0, 0x62, 0x41,
+	};
+
+	(void)state;
+	assert_int_equal(danecid_dnskey_tag(rd, sizeof(rd)), 25451);
+	assert_int_equal(danecid_dnskey_tag(rd, 0), 0);
+	assert_int_equal(danecid_dnskey_tag((const uint8_t *)"\x01\x02\x03", 3), 0x0402);
+	assert_int_equal(danecid_dnskey_tag((const uint8_t *)"\xff\xff\x00\x01", 4), 0x0001);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_key_tag),
 	    cmocka_unit_test(test_zonekeys_ds_anchor),
 	    cmocka_unit_test(test_zonekeys_dnskey_anchor),
 	    cmocka_unit_test(test_zonekeys_refused),
