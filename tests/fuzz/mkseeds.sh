@@ -33,22 +33,16 @@ case " $TARGETS " in
 *" identity "* | *" sip "* | *" http "*) TARGETS="$TARGETS identity sip http" ;;
 esac
 want() { case " $TARGETS " in *" $1 "*) return 0 ;; *) return 1 ;; esac }
-DANECID="$build/src/cli/danecid"
-[ -x "$DANECID" ] || die "$DANECID not found: build first"
 for tool in openssl jq xxd drill; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
 done
-
-NOW=1790000000
+# the integration tests' helpers: DANECID, NOW, WORK and TREE (removed at exit), invite
+top_srcdir=$top
+top_builddir=$build
+. "$top/tests/integration/lib.sh"
+set -eu
+[ -x "$DANECID" ] || die "$DANECID not found: build first"
 DATE=$(date -u -d "@$NOW" '+%a, %d %b %Y %H:%M:%S GMT')
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/danecid-mkseeds.XXXXXX")
-TREE="$WORK/tree"
-cleanup() {
-	[ -d "$TREE" ] && "$top/zones/serve" stop "$TREE" >/dev/null 2>&1
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 corpus="$here/corpus"
 for t in config dnswire http identity sip tn x509; do
@@ -123,27 +117,6 @@ jq -r '.testGroups[].tests[] | "\(.tcId)\t\(.jws)"' \
 	done
 
 # ---- sip ---------------------------------------------------------------------------------
-# invite FILE FROM TO [HEADER...]: an INVITE with CRLF line ends (as tests/integration/lib.sh).
-invite() {
-	f=$1
-	from=$2
-	to=$3
-	shift 3
-	{
-		printf 'INVITE %s SIP/2.0\r\n' "$to"
-		printf 'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-%s\r\n' "$(basename "$f")"
-		printf 'Max-Forwards: 70\r\n'
-		printf 'From: <%s>;tag=1928301774\r\n' "$from"
-		printf 'To: <%s>\r\n' "$to"
-		printf 'Call-ID: %s@192.0.2.10\r\n' "$(basename "$f")"
-		printf 'CSeq: 314159 INVITE\r\n'
-		printf 'Contact: <sip:caller@192.0.2.10:5060>\r\n'
-		for h in "$@"; do
-			printf '%s\r\n' "$h"
-		done
-		printf 'Content-Length: 0\r\n\r\n'
-	} >"$f"
-}
 sip="$corpus/sip"
 F="sip:$ORIG@192.0.2.10;user=phone"
 T="sip:$DEST@192.0.2.20;user=phone"
