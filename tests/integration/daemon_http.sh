@@ -3,10 +3,7 @@
 # errors for malformed requests, /healthz, /metrics, a client that leaves early, SIGTERM.
 . "$(dirname "$0")/lib.sh"
 
-command -v curl >/dev/null 2>&1 || {
-	echo "1..0 # SKIP curl is not installed"
-	exit 0
-}
+need_tools curl
 
 start_tree
 start_daemon "log-level: debug"

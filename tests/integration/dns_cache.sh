@@ -13,12 +13,7 @@
 #  6. concurrent calls for one number join the lookup under way instead of each asking DNS.
 . "$(dirname "$0")/lib.sh"
 
-for tool in curl drill; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	}
-done
+need_tools curl drill
 
 DEST=14155550100
 # +1 303 555 0142 lies in no block of the tree: case 2 gives it a record of its own (TTL 2 s).

@@ -21,12 +21,7 @@
 # src/lib/dns.c for what the client does about it.
 . "$(dirname "$0")/lib.sh"
 
-for tool in curl drill; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	}
-done
+need_tools curl drill
 DNSFAULT="$top_builddir/tests/tools/dnsfault"
 COMPARE="$top_builddir/tests/tools/compare"
 for tool in "$DNSFAULT" "$SIPTX" "$COMPARE"; do

@@ -9,19 +9,7 @@
 # wall and CPU time of the KeyTrap cases; BIND's delv on the insecure cases when installed.
 . "$(dirname "$0")/lib.sh"
 
-for tool in curl drill openssl ldns-keygen ldns-signzone ldns-key2ds ldns-nsec3-hash; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	}
-done
-nsd=${NSD:-}
-[ -n "$nsd" ] || nsd=$(command -v nsd || true)
-[ -n "$nsd" ] || [ ! -x /usr/sbin/nsd ] || nsd=/usr/sbin/nsd
-[ -n "$nsd" ] || {
-	echo "1..0 # SKIP nsd is not installed"
-	exit 0
-}
+need_tools curl drill openssl ldns-keygen ldns-signzone ldns-key2ds ldns-nsec3-hash
 
 bail() {
 	echo "Bail out! $*"
@@ -38,52 +26,12 @@ KEYTRAP=$top_builddir/tests/tools/keytrap
 KEYS=$ZOO/keys
 read -r DECOYS JUNK12 JUNK13 KEYTAG <"$ZOO/keytrap.txt"
 
-# serve DIR [SERVER_OPTION]: NSD serving the zones of DIR/zones.list on a free loopback port;
-# prints the port (DIR/nsd.pid holds the process; zones/serve stop DIR stops it).
-serve() {
-	s_dir=$1
-	s_opt=${2:-}
-	s_try=0
-	while [ $s_try -lt 20 ]; do
-		s_try=$((s_try + 1))
-		s_ns=$(date +%N | sed 's/^0*//')
-		s_port=$(((($$ + ${s_ns:-0} + s_try * 7919) % 30000) + 20000))
-		{
-			printf 'server:\n\tip-address: 127.0.0.1@%s\n\tport: %s\n' "$s_port" "$s_port"
-			printf '\tdo-ip6: no\n\tusername: ""\n\tchroot: ""\n\tdatabase: ""\n'
-			printf '\tzonesdir: "%s"\n\tzonelistfile: "%s/nsd.zonelist"\n' "$s_dir" "$s_dir"
-			printf '\txfrdfile: "%s/nsd.xfrd.state"\n\txfrdir: "%s"\n' "$s_dir" "$s_dir"
-			printf '\tpidfile: "%s/nsd.pid"\n\tlogfile: "%s/nsd.log"\n' "$s_dir" "$s_dir"
-			printf '\tserver-count: 1\n\tverbosity: 1\n\thide-version: yes\n'
-			printf '\trrl-ratelimit: 0\n'
-			[ -z "$s_opt" ] || printf '\t%s\n' "$s_opt"
-			printf 'remote-control:\n\tcontrol-enable: no\n'
-			while read -r s_zone s_file; do
-				printf 'zone:\n\tname: "%s"\n\tzonefile: "%s/%s"\n' "$s_zone" "$s_dir" \
-				"$s_file"
-			done <"$s_dir/zones.list"
-		} >"$s_dir/nsd.conf"
-		"$nsd" -c "$s_dir/nsd.conf" -P "$s_dir/nsd.pid" 2>>"$s_dir/nsd.err" || continue
-		s_i=0
-		while [ $s_i -lt 50 ]; do
-			if drill -p "$s_port" @127.0.0.1 SOA e164.test. 2>/dev/null |
-				grep -q 'rcode: NOERROR'; then
-				echo "$s_port"
-				return 0
-			fi
-			sleep 0.1
-			s_i=$((s_i + 1))
-		done
-		"$top_srcdir/zones/serve" stop "$s_dir" >/dev/null 2>&1
-	done
-	return 1
-}
-
 TREE=$HONEST # lib.sh stops the NSD of $TREE; start_daemon reads $TREE/anchor.ds
 cp "$ZOO/anchor.ds" "$HONEST/anchor.ds"
-HPORT=$(serve "$HONEST") || bail "NSD did not start: $(cat "$HONEST/nsd.err" "$HONEST/nsd.log")"
+HPORT=$("$top_srcdir/zones/serve" start "$HONEST") ||
+	bail "NSD did not start: $(cat "$HONEST/nsd.err" "$HONEST/nsd.log")"
 # The attacker's server answers without authority records, as a forger would.
-APORT=$(serve "$ATTACK" "minimal-responses: yes") ||
+APORT=$(NSD_EXTRA="minimal-responses: yes" "$top_srcdir/zones/serve" start "$ATTACK") ||
 	bail "the second NSD did not start: $(cat "$ATTACK/nsd.err" "$ATTACK/nsd.log")"
 trap '"$top_srcdir/zones/serve" stop "$ATTACK" >/dev/null 2>&1; cleanup' EXIT
 

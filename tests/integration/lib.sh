@@ -25,6 +25,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# need_tools TOOL...: skip the whole test (a TAP skip, not a pass) when a tool is missing.
+# ./quickstart installs every one of them.
+need_tools() {
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || {
+			echo "1..0 # SKIP $tool is not installed (./quickstart installs it)"
+			exit 0
+		}
+	done
+}
+
 # Sign the example tree and serve it.
 start_tree() {
 	"$top_srcdir/zones/sign-tree" "$TREE" >"$WORK/sign.log" 2>&1 || {

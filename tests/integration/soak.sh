@@ -14,10 +14,7 @@ SOAK="$top_builddir/tests/tools/soak"
 	echo "Bail out! $SOAK not built"
 	exit 1
 }
-command -v curl >/dev/null 2>&1 || {
-	echo "1..0 # SKIP curl is not installed"
-	exit 0
-}
+need_tools curl
 
 # In a sanitizer build ASan's allocator runs the heap. Two of its own stores would make the
 # daemon's resident memory grow for reasons of ASan's, not of danecidd's: the quarantine of freed

@@ -18,12 +18,7 @@ if ldd "$DANECIDD" 2>/dev/null | grep -q 'libasan' || grep -q '__asan_init' "$DA
 	echo "1..0 # SKIP danecidd is built with AddressSanitizer: valgrind cannot run it"
 	exit 0
 fi
-for tool in valgrind curl; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "1..0 # SKIP $tool is not installed (./quickstart check installs it)"
-		exit 0
-	}
-done
+need_tools valgrind curl
 
 SECONDS_RUN=${SOAK_VG_SECONDS:-30}
 RATE=${SOAK_VG_RATE:-60}

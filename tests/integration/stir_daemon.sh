@@ -6,10 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/stir_cases.sh"
 
-command -v curl >/dev/null 2>&1 || {
-	echo "1..0 # SKIP curl is not installed"
-	exit 0
-}
+need_tools curl
 
 start_tree
 start_daemon
